@@ -1,0 +1,209 @@
+import { keyString, ConditionType, Reason, type Kind, type LabObject, type ObjectKey } from "../api/index.js";
+import type { Logger } from "../log.js";
+import type { Origin, SourceHandler } from "../sources/source.js";
+import { Backoff } from "./backoff.js";
+import { ObjectCache, objectKey } from "./cache.js";
+import { markReconciling, removeCondition, setCondition, isTrue, getCondition } from "./conditions.js";
+import { dependentsOf } from "./dependencies.js";
+import { KeyedMutex } from "./keyedmutex.js";
+import type { ReconcileContext, Reconciler } from "./reconciler.js";
+import { emptyState, recordEvent, type ObjectState, type StateStore } from "./state.js";
+import { WorkQueue } from "./workqueue.js";
+
+export interface ManagerOptions {
+  reconcilers: Record<Kind, Reconciler>;
+  states: StateStore;
+  log: Logger;
+  workers?: number;
+  mutate?: boolean;
+  /** Called after every reconcile (metrics, progress, settle checks). */
+  onReconciled?: (key: ObjectKey, outcome: "ok" | "error", durationMs: number) => void;
+}
+
+/**
+ * The controller manager: sources feed the cache, every change only enqueues a key, and
+ * workers run the kind's reconciler for a key with per-key backoff on error.
+ */
+export class ControllerManager implements SourceHandler {
+  readonly cache = new ObjectCache();
+  readonly queue = new WorkQueue();
+  readonly hostLock = new KeyedMutex();
+  private readonly backoff = new Backoff();
+  private readonly abort = new AbortController();
+  private readonly keys = new Map<string, ObjectKey>();
+  private workers: Promise<void>[] = [];
+  private isSynced = false;
+  private sourceErrorList: string[] = [];
+
+  constructor(private readonly opts: ManagerOptions) {}
+
+  get hasSynced(): boolean {
+    return this.isSynced;
+  }
+
+  get sourceErrorsSeen(): string[] {
+    return this.sourceErrorList;
+  }
+
+  // --- SourceHandler: events only enqueue keys ---
+  upsert(object: LabObject, origin: Origin): void {
+    if (this.cache.upsert(object, origin)) this.enqueue(objectKey(object));
+  }
+
+  invalid(key: ObjectKey, errors: string[]): void {
+    if (this.cache.markInvalid(key, errors)) this.enqueue(key);
+  }
+
+  remove(key: ObjectKey): void {
+    if (this.cache.markDeleting(key)) this.enqueue(key);
+  }
+
+  sourceErrors(errors: string[]): void {
+    const fresh = errors.filter((line) => !this.sourceErrorList.includes(line));
+    this.sourceErrorList = errors;
+    for (const line of fresh) this.opts.log.error({ error: line }, "invalid input");
+  }
+
+  synced(): void {
+    this.isSynced = true;
+  }
+
+  enqueue(key: ObjectKey): void {
+    const id = keyString(key);
+    this.keys.set(id, key);
+    this.queue.add(id);
+  }
+
+  /** Objects known only from saved state (their manifest went away while we were down). */
+  async adoptOrphanedState(): Promise<void> {
+    for (const state of await this.opts.states.list()) {
+      const key = { kind: state.kind, namespace: state.namespace, name: state.name };
+      if (this.cache.get(key) || !state.lastGoodObject) continue;
+      this.cache.restoreForDeletion(state.lastGoodObject);
+      this.enqueue(key);
+    }
+  }
+
+  start(): void {
+    const n = this.opts.workers ?? 4;
+    for (let i = 0; i < n; i++) this.workers.push(this.work());
+  }
+
+  /** Stop taking keys, let running reconciles finish their current step, then return. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const id = await this.queue.get();
+      if (id === undefined) return;
+      try {
+        await this.reconcileKey(id);
+      } finally {
+        this.queue.done(id);
+      }
+    }
+  }
+
+  private async reconcileKey(id: string): Promise<void> {
+    const key = this.keys.get(id);
+    const entry = key && this.cache.get(key);
+    if (!key || !entry) return;
+    const started = Date.now();
+    const log = this.opts.log.child({ kind: key.kind, namespace: key.namespace, name: key.name });
+    const state = await this.prepareState(key, entry.object, entry.specHash, entry.inputErrors, entry.deleting);
+    const readyBefore = isTrue(state.status.conditions, ConditionType.Ready);
+    const ctx: ReconcileContext = {
+      key,
+      entry,
+      state,
+      checkpoint: () => this.opts.states.save(state),
+      cache: this.cache,
+      states: this.opts.states,
+      hostLock: this.hostLock,
+      log,
+      signal: this.abort.signal,
+      mutate: this.opts.mutate ?? true,
+    };
+    try {
+      const result = await this.opts.reconcilers[key.kind](ctx);
+      this.backoff.forget(id);
+      if (result.deleted) return await this.finishDeletion(key);
+      await this.opts.states.save(state);
+      if (result.requeueAfterMs !== undefined) this.queue.addAfter(id, result.requeueAfterMs);
+      this.opts.onReconciled?.(key, "ok", Date.now() - started);
+    } catch (err) {
+      await this.recordFailure(ctx, err as Error);
+      this.queue.addAfter(id, this.backoff.next(id));
+      this.opts.onReconciled?.(key, "error", Date.now() - started);
+    }
+    if (readyBefore !== isTrue(state.status.conditions, ConditionType.Ready)) {
+      for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
+    }
+  }
+
+  /** Load state, bump the generation on a spec change, and report invalid input. */
+  private async prepareState(
+    key: ObjectKey,
+    object: LabObject,
+    hash: string,
+    inputErrors: string[],
+    deleting: boolean,
+  ): Promise<ObjectState> {
+    const state =
+      (await this.opts.states.load(key.kind, key.namespace, key.name)) ??
+      emptyState(key.kind, key.namespace, key.name);
+    if (state.specHash !== hash && !deleting) {
+      state.generation += 1;
+      state.specHash = hash;
+      state.lastGoodObject = object;
+    }
+    const conditions = state.status.conditions;
+    state.status.conditions = inputErrors.length
+      ? setCondition(
+          conditions,
+          {
+            type: "InputValid",
+            status: "False",
+            reason: Reason.InvalidSpec,
+            message: `latest manifest is invalid, last good spec kept: ${inputErrors.join("; ")}`,
+          },
+          state.generation,
+        )
+      : removeCondition(conditions, "InputValid");
+    return state;
+  }
+
+  private async recordFailure(ctx: ReconcileContext, err: Error): Promise<void> {
+    const { state, log } = ctx;
+    log.warn({ err: err.message }, "reconcile failed; retrying with backoff");
+    const reason = errorReason(err);
+    if (getCondition(state.status.conditions, ConditionType.Stalled)?.status !== "True") {
+      state.status.conditions = markReconciling(state.status.conditions, reason, err.message, state.generation);
+    }
+    recordEvent(state, "Warning", reason, err.message);
+    await this.opts.states.save(state);
+  }
+
+  private async finishDeletion(key: ObjectKey): Promise<void> {
+    await this.opts.states.remove(key.kind, key.namespace, key.name);
+    this.cache.forget(key);
+    for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
+  }
+}
+
+export function errorReason(err: Error): string {
+  switch (err.name) {
+    case "Unreachable":
+    case "HostKeyChanged":
+    case "CommandFailed":
+    case "CommandTimeout":
+    case "AuthFailed":
+      return err.name === "CommandTimeout" ? Reason.CommandFailed : err.name;
+    default:
+      return "ReconcileError";
+  }
+}
