@@ -16,9 +16,9 @@ export interface ManagerOptions {
   log: Logger;
   workers?: number;
   mutate?: boolean;
-  /** Called after every reconcile (metrics, progress, settle checks). */
-  onReconciled?: (key: ObjectKey, outcome: "ok" | "error", durationMs: number) => void;
 }
+
+export type ReconcileListener = (key: ObjectKey, outcome: "ok" | "error", durationMs: number) => void;
 
 /**
  * The controller manager: sources feed the cache, every change only enqueues a key, and
@@ -34,8 +34,21 @@ export class ControllerManager implements SourceHandler {
   private workers: Promise<void>[] = [];
   private isSynced = false;
   private sourceErrorList: string[] = [];
+  private readonly listeners: ReconcileListener[] = [];
+  /** Keys reconciled at least once since start. */
+  readonly reconciledOnce = new Set<string>();
 
   constructor(private readonly opts: ManagerOptions) {}
+
+  /** Called after every reconcile (metrics, progress, settle checks). */
+  onReconciled(listener: ReconcileListener): void {
+    this.listeners.push(listener);
+  }
+
+  private notify(key: ObjectKey, outcome: "ok" | "error", started: number): void {
+    this.reconciledOnce.add(keyString(key));
+    for (const listener of this.listeners) listener(key, outcome, Date.now() - started);
+  }
 
   get hasSynced(): boolean {
     return this.isSynced;
@@ -131,14 +144,17 @@ export class ControllerManager implements SourceHandler {
     try {
       const result = await this.opts.reconcilers[key.kind](ctx);
       this.backoff.forget(id);
-      if (result.deleted) return await this.finishDeletion(key);
+      if (result.deleted) {
+        await this.finishDeletion(key);
+        return this.notify(key, "ok", started);
+      }
       await this.opts.states.save(state);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(id, result.requeueAfterMs);
-      this.opts.onReconciled?.(key, "ok", Date.now() - started);
+      this.notify(key, "ok", started);
     } catch (err) {
       await this.recordFailure(ctx, err as Error);
       this.queue.addAfter(id, this.backoff.next(id));
-      this.opts.onReconciled?.(key, "error", Date.now() - started);
+      this.notify(key, "error", started);
     }
     if (readyBefore !== isTrue(state.status.conditions, ConditionType.Ready)) {
       for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
@@ -156,6 +172,7 @@ export class ControllerManager implements SourceHandler {
     const state =
       (await this.opts.states.load(key.kind, key.namespace, key.name)) ??
       emptyState(key.kind, key.namespace, key.name);
+    state.createdAt ??= new Date().toISOString();
     if (state.specHash !== hash && !deleting) {
       state.generation += 1;
       state.specHash = hash;

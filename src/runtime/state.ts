@@ -33,6 +33,8 @@ export interface ObjectState {
   kind: Kind;
   namespace: string;
   name: string;
+  /** When the operator first saw the object. */
+  createdAt?: string;
   /** Bumped whenever the desired spec changes (file mode has no API server to do it). */
   generation: number;
   specHash: string;

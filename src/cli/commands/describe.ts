@@ -1,0 +1,54 @@
+import type { Command } from "commander";
+import { FileStateStore } from "../../runtime/filestate.js";
+import type { ObjectState } from "../../runtime/state.js";
+import { age, managerNameOf, table } from "../format.js";
+import { stateDirOf } from "../paths.js";
+import { parseKind } from "./get.js";
+
+/** `labctl describe Kind/name`: conditions, recent steps, ownership and events. */
+export function registerDescribe(program: Command): void {
+  program
+    .command("describe")
+    .description("show an object's conditions, last steps with durations, drift repairs and events")
+    .argument("<object>", "Kind/name, e.g. LabManager/lab")
+    .option("-n, --namespace <ns>", "namespace", "default")
+    .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
+    .option("--workspace <dir>", "workspace directory", "workspace")
+    .action(async (ref: string, opts: { namespace: string; stateDir?: string; workspace: string }) => {
+      const [kindText, name] = ref.split("/");
+      if (!kindText || !name) throw new Error(`expected Kind/name, got "${ref}"`);
+      const state = await new FileStateStore(stateDirOf(opts)).load(parseKind(kindText), opts.namespace, name);
+      if (!state) {
+        console.error(`${ref} not found in namespace ${opts.namespace}`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(describeState(state));
+    });
+}
+
+export function describeState(s: ObjectState): string {
+  const out: string[] = [];
+  out.push(`Name:         ${s.name}`, `Namespace:    ${s.namespace}`, `Kind:         ${s.kind}`);
+  if (s.kind !== "LabManager") out.push(`Manager:      ${managerNameOf(s)}`);
+  out.push(`Generation:   ${s.generation} (observed ${s.status.observedGeneration ?? "-"})`);
+  out.push(`Phase:        ${String(s.status.phase ?? "-")}`);
+  for (const [k, v] of Object.entries(s.status)) {
+    if (["conditions", "phase", "observedGeneration", "plannedSteps"].includes(k) || v === undefined) continue;
+    out.push(`${(k + ":").padEnd(14)}${typeof v === "string" ? v : JSON.stringify(v)}`);
+  }
+  out.push("Conditions:");
+  out.push(indent(table(["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"], s.status.conditions.map((c) => [c.type, c.status, c.reason, age(c.lastTransitionTime), c.message]))));
+  const planned = s.status.plannedSteps as string[] | undefined;
+  if (planned?.length) out.push("Planned steps:", ...planned.map((p) => `  - ${p}`));
+  if (s.owned.length) out.push("Owned (cleanup removes only these):", ...s.owned.map((o) => `  - ${o.kind}/${o.name}`));
+  out.push("Steps:");
+  out.push(indent(table(["STEP", "RESULT", "DURATION", "AGE", "DETAIL"], s.steps.slice(-15).map((st) => [st.step, st.result, st.durationMs === undefined ? "-" : `${(st.durationMs / 1000).toFixed(1)}s`, age(st.startedAt), st.error ?? st.drift ?? st.description]))));
+  out.push("Events:");
+  out.push(indent(table(["TYPE", "REASON", "AGE", "COUNT", "MESSAGE"], s.events.slice(-15).map((e) => [e.type, e.reason, age(e.lastTimestamp), String(e.count), e.message]))));
+  return out.join("\n");
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((l) => `  ${l}`).join("\n");
+}
