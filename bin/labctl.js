@@ -1,12 +1,27 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when it exists, otherwise the TypeScript sources through tsx.
-import { existsSync } from "node:fs";
+// Runs the compiled CLI when dist/ is current, otherwise the TypeScript sources through tsx
+// (so a stale build never hides an edit).
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const compiled = join(root, "dist", "cli", "main.js");
-if (existsSync(compiled) && !process.env.LABCTL_FROM_SOURCE) {
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const useCompiled =
+  !process.env.LABCTL_FROM_SOURCE &&
+  existsSync(compiled) &&
+  statSync(compiled).mtimeMs >= newestMtime(join(root, "src"));
+if (useCompiled) {
   await import(pathToFileURL(compiled).href);
 } else {
   const { register } = await import("tsx/esm/api");

@@ -35,5 +35,9 @@ export const Reason = {
 
 export const baseStatus = z.object({
   observedGeneration: z.number().int().nonnegative().optional(),
-  conditions: z.array(condition).optional(),
+  // One condition per type: a list-map lets server-side apply merge conditions by type.
+  conditions: z
+    .array(condition)
+    .optional()
+    .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
 });

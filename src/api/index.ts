@@ -3,5 +3,8 @@ export * from "./conditions.js";
 export * from "./fields.js";
 export * from "./labmanager.js";
 export * from "./libvirtnetwork.js";
+export * from "./ironic.js";
 export * from "./tripleoundercloud.js";
 export * from "./kinds.js";
+export * from "./jsonschema.js";
+export * from "./crd.js";

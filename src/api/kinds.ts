@@ -6,12 +6,49 @@ import type { Kind } from "./meta.js";
 
 export type LabObject = LabManager | LibvirtNetwork | TripleOUndercloud;
 
+/** A kubectl column: shown by `kubectl get` after NAME. */
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "boolean" | "date";
+  jsonPath: string;
+  priority?: number;
+}
+
+export interface KindInfo {
+  schema: z.ZodType;
+  plural: string;
+  shortNames: string[];
+  /** Kind-specific printer columns; READY, REASON and AGE are added to every kind. */
+  columns: PrinterColumn[];
+}
+
 /** The schema of each kind, with the names Kubernetes needs. */
-export const KIND_INFO: Record<
-  Kind,
-  { schema: z.ZodType; plural: string; shortNames: string[] }
-> = {
-  LabManager: { schema: labManager, plural: "labmanagers", shortNames: ["lm"] },
-  LibvirtNetwork: { schema: libvirtNetwork, plural: "libvirtnetworks", shortNames: ["lvnet"] },
-  TripleOUndercloud: { schema: tripleoUndercloud, plural: "tripleounderclouds", shortNames: ["uc"] },
+export const KIND_INFO: Record<Kind, KindInfo> = {
+  LabManager: {
+    schema: labManager,
+    plural: "labmanagers",
+    shortNames: ["lm"],
+    columns: [{ name: "ADDRESS", type: "string", jsonPath: ".spec.address" }],
+  },
+  LibvirtNetwork: {
+    schema: libvirtNetwork,
+    plural: "libvirtnetworks",
+    shortNames: ["lvnet"],
+    columns: [
+      { name: "MANAGER", type: "string", jsonPath: ".spec.managerRef.name" },
+      { name: "MODE", type: "string", jsonPath: ".spec.mode" },
+    ],
+  },
+  TripleOUndercloud: {
+    schema: tripleoUndercloud,
+    plural: "tripleounderclouds",
+    shortNames: ["uc"],
+    columns: [
+      { name: "MANAGER", type: "string", jsonPath: ".spec.managerRef.name" },
+      { name: "IP", type: "string", jsonPath: ".status.ipAddress" },
+    ],
+  },
 };
+
+/** Every kind of this API belongs to this kubectl category (`kubectl get openstacklab`). */
+export const CATEGORY = "openstacklab";

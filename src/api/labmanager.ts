@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { baseStatus } from "./conditions.js";
 import { API_VERSION, deletionPolicy, driftPolicy, objectMeta, secretRef } from "./meta.js";
-import { cidr, duration, ifaceName, ianaTimezone, posixUserName } from "./fields.js";
+import {
+  absolutePath,
+  cidr,
+  duration,
+  ifaceName,
+  ianaTimezone,
+  packageName,
+  posixUserName,
+} from "./fields.js";
 
 export const hostBridge = z.object({
   name: ifaceName.describe("Bridge interface name (at most 15 bytes)."),
@@ -39,9 +47,11 @@ export const virtualBMCSpec = z.object({
     .string()
     .regex(/^[0-9][0-9A-Za-z.+-]*$/, "must be a version like 3.1.0")
     .default("3.1.0"),
-  configDir: z.string().startsWith("/").default("/etc/virtualbmc"),
-  logFile: z.string().startsWith("/").default("/var/log/virtualbmc/virtualbmc.log"),
-  debug: z.boolean().default(false),
+  configDir: absolutePath.default("/etc/virtualbmc"),
+  logFile: absolutePath.default("/var/log/virtualbmc/virtualbmc.log"),
+  debug: z.boolean().default(true).describe("The seed ran vbmcd with debug logging."),
+  executable: absolutePath.default("/usr/local/bin/vbmcd").describe("Where pip installs vbmcd."),
+  openFirewall: z.boolean().default(true).describe("Open each BMC's UDP port in the host firewall."),
 });
 
 export const managerUserSpec = z.object({
@@ -53,21 +63,47 @@ export const managerUserSpec = z.object({
     .boolean()
     .default(false)
     .describe("pip-install the OpenStack and Heat clients for the user (slow)."),
+  passwordRef: secretRef.optional().describe("Defaults to a generated password in the workspace."),
 });
+
+export const repositoriesSpec = z
+  .object({
+    epel: z.boolean().default(true).describe("EL only: enable EPEL (epel-release)."),
+    newerQemu: z
+      .boolean()
+      .default(true)
+      .describe("EL only: a newer qemu repository (the seed's centos-release-qemu-ev)."),
+  })
+  .describe("Package repositories set up before installing the hypervisor packages.");
+
+export const networkHookSpec = z
+  .object({
+    enabled: z.boolean().default(true),
+    configFile: absolutePath
+      .default("/etc/lab-operator/network-hook.conf")
+      .describe("Lists the networks and subnets the hook masquerades; written by the operator."),
+  })
+  .describe("The /etc/libvirt/hooks/network script that NATs LibvirtNetwork spec.masquerade subnets.");
 
 export const labManagerSpec = z.object({
   address: z.string().min(1).max(253).describe("Host name or IP address of the Manager."),
   ssh: sshSpec.default(sshSpec.parse({})),
   osFamily: z.enum(["auto", "debian", "el"]).default("auto"),
   timezone: ianaTimezone.default("America/Chicago"),
+  repositories: repositoriesSpec.default(repositoriesSpec.parse({})),
   packages: z
-    .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, "must be a package name"))
+    .array(packageName)
     .default([])
     .describe("Extra packages on top of the family's hypervisor set."),
   upgrade: z.boolean().default(false).describe("Run a full system upgrade (slow; opt-in)."),
   virtualBMC: virtualBMCSpec.default(virtualBMCSpec.parse({})),
   user: managerUserSpec.default(managerUserSpec.parse({})),
   bridges: z.array(hostBridge).default([]),
+  qemuBridgeAllow: z
+    .array(ifaceName)
+    .optional()
+    .describe("Bridges the qemu bridge helper may use; defaults to every bridge of this Manager's networks."),
+  networkHook: networkHookSpec.default(networkHookSpec.parse({})),
   driftPolicy,
   deletionPolicy,
   resyncInterval: duration.default("5m"),

@@ -35,13 +35,18 @@ export const libvirtNetworkSpec = z.object({
   masquerade: z
     .array(cidr)
     .default([])
-    .describe("Subnets NATed by the libvirt network hook while this network runs (the seed's public network)."),
+    .describe(
+      "Subnets NATed by the libvirt network hook while this network runs (the seed's public network).",
+    ),
   autostart: z.boolean().default(true),
   updatePolicy: z
     .enum(["Restart", "Manual"])
     .default("Manual")
     .describe("Restart: redefine and restart for changes libvirt cannot apply live."),
-  adopt: z.boolean().default(false).describe("Take over an existing network of the same name we did not create."),
+  adopt: z
+    .boolean()
+    .default(false)
+    .describe("Take over an existing network of the same name we did not create."),
   driftPolicy,
   deletionPolicy,
   resyncInterval: duration.default("5m"),

@@ -1,9 +1,25 @@
 import { z } from "zod";
 import { baseStatus } from "./conditions.js";
 import { API_VERSION, deletionPolicy, driftPolicy, localRef, objectMeta, secretRef } from "./meta.js";
-import { cidr, duration, hostName, ianaTimezone, ifaceName, ipv4, posixUserName } from "./fields.js";
+import {
+  absolutePath,
+  cidr,
+  duration,
+  hostName,
+  ianaTimezone,
+  ifaceName,
+  ipv4,
+  packageName,
+  posixUserName,
+  unprivilegedPort,
+} from "./fields.js";
+import { ironicInterfaces } from "./ironic.js";
 
 const size = z.string().regex(/^[1-9]\d*[MGT]$/, "must be a size like 80G");
+
+/** The seed's image: CentOS 7 GenericCloud (default login "centos"). */
+export const DEFAULT_BASE_IMAGE_URL =
+  "https://cloud.centos.org/centos/7/images/CentOS-7-x86_64-GenericCloud-1907.qcow2";
 
 export const baseImage = z.object({
   url: z
@@ -21,36 +37,95 @@ export const undercloudNic = z.object({
 });
 
 export const bmcSpec = z.object({
-  address: ipv4.default("192.168.122.1"),
-  port: z.number().int().min(1024).max(65535).default(6230),
+  address: ipv4.default("192.168.122.1").describe("Where vbmc listens: the Manager on the VMs' NAT network."),
+  port: unprivilegedPort.default(6230).describe("UDP port of this VM's IPMI endpoint; unique per Manager."),
   username: posixUserName.default("admin"),
   passwordRef: secretRef.optional().describe("Defaults to a generated password in the workspace."),
 });
 
+/** Relative paths in undercloud.conf are under the guest user's home, as in the seed ($HOME/...). */
+const homePath = z
+  .string()
+  .regex(/^[^\n\r\0]+$/, "must be a path without newlines")
+  .describe("Relative paths are resolved under the guest user's home directory.");
+
 export const undercloudConf = z.object({
+  outputDir: homePath.default("undercloud"),
+  containerImagesFile: homePath.default("undercloud/container-images.yaml"),
   localInterface: ifaceName.default("eth1"),
   localIp: cidr.default("192.168.24.1/24"),
-  undercloudNameservers: z.array(ipv4).default(["8.8.8.8"]),
+  undercloudHostname: hostName.optional().describe("Defaults to the VM's fqdn (<name>.localdomain)."),
+  undercloudNameservers: z.array(ipv4).default(["1.0.0.1"]),
   debug: z.boolean().default(true),
-  updatePackages: z.boolean().default(false),
+  updatePackages: z.boolean().default(false).describe("The seed used true; slow, so opt-in here."),
+  ironic: ironicInterfaces.default(ironicInterfaces.parse({})),
   extra: z
-    .record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]))
+    .record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string().regex(/^[^\n\r]*$/, "must be one line"))
     .default({})
-    .describe("Further [DEFAULT] settings, e.g. enabled_hardware_types."),
+    .describe("Further [DEFAULT] settings, written as key = value."),
 });
 
+export const tripleoRepositories = z.object({
+  indexUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+\/$/, "must be an http(s):// URL ending in /")
+    .default("https://trunk.rdoproject.org/centos7/current/")
+    .describe("Package index scanned for the python*-tripleo-repos package (as the seed did)."),
+  packageUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+\.rpm$/, "must be an http(s):// URL of an .rpm")
+    .optional()
+    .describe("Pin the tripleo-repos package instead of scanning indexUrl."),
+  components: z
+    .array(z.string().regex(/^[a-z0-9-]+$/))
+    .default(["current", "ceph"])
+    .describe("Arguments to `tripleo-repos` after the release."),
+});
+
+export const containerImageTags = z
+  .object({
+    tag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a container image tag")
+      .optional(),
+    cephTag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a container image tag")
+      .optional(),
+  })
+  .describe("Pins written into the prepared container-images.yaml (tag, ceph_tag); unset keeps the default.");
+
 export const tripleoSpec = z.object({
-  release: z.string().regex(/^[a-z]+$/, "must be a release name like train").default("train"),
+  release: z
+    .string()
+    .regex(/^[a-z]+$/, "must be a release name like train")
+    .default("train"),
   profile: z
     .string()
     .regex(/^[a-z0-9-]+$/)
     .default("centos-tripleo")
     .describe("The in-guest command set in configuration/guest-profiles/."),
+  repositories: tripleoRepositories.default(tripleoRepositories.parse({})),
+  packages: z
+    .array(packageName)
+    .default(["python-tripleoclient", "ceph-ansible"])
+    .describe("Installed after the repositories (the seed: TripleO client and ceph-ansible)."),
+  utilities: z.array(packageName).default(["bash-completion", "wget", "vim"]),
+  upgrade: z.boolean().default(true).describe("Full system upgrade inside the VM before installing."),
   undercloudConf: undercloudConf.default(undercloudConf.parse({})),
-  containerImageTags: z
-    .object({ tag: z.string().optional(), cephTag: z.string().optional() })
-    .default({}),
+  containerImageTags: containerImageTags.default({}),
   install: z.boolean().default(true).describe("Run `openstack undercloud install`."),
+});
+
+export const cloudInitSpec = z.object({
+  user: posixUserName.default("tripleo"),
+  groups: z.array(posixUserName).default(["wheel"]),
+  passwordRef: secretRef.optional().describe("Defaults to a generated password in the workspace."),
+  hostname: hostName.optional().describe("Defaults to the domain name."),
+  fqdn: hostName.optional().describe("Defaults to <hostname>.localdomain."),
+  nameserver: ipv4.default("1.0.0.1"),
+  timezone: ianaTimezone.default("America/Chicago"),
+  disableAfterFirstBoot: z.boolean().default(true).describe("Disable cloud-init services after first boot."),
 });
 
 export const tripleoUndercloudSpec = z.object({
@@ -60,23 +135,20 @@ export const tripleoUndercloudSpec = z.object({
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/)
     .optional()
     .describe("libvirt domain name; defaults to metadata.name."),
-  baseImage,
-  imagesDir: z.string().startsWith("/").default("/var/lib/libvirt/images"),
+  baseImage: baseImage.default({ url: DEFAULT_BASE_IMAGE_URL }),
+  imagesDir: absolutePath.default("/var/lib/libvirt/images"),
   diskSize: size.default("80G"),
   vcpus: z.number().int().min(1).max(256).default(4),
   memoryMiB: z.number().int().min(128).max(1048576).default(16000),
   virtType: z.enum(["auto", "kvm", "qemu"]).default("auto"),
   osVariant: z.string().default("centos7.0"),
-  nics: z.array(undercloudNic).min(1),
-  cloudInit: z
-    .object({
-      user: posixUserName.default("tripleo"),
-      hostname: hostName.optional(),
-      fqdn: hostName.optional(),
-      nameserver: ipv4.default("8.8.8.8"),
-      timezone: ianaTimezone.default("America/Chicago"),
-    })
-    .default({ user: "tripleo", nameserver: "8.8.8.8", timezone: "America/Chicago" }),
+  nics: z
+    .array(undercloudNic)
+    .min(1)
+    .describe(
+      "In order: NIC 1 (DHCP, hypervisor control plane), NIC 2 (left unconfigured, OpenStack control plane).",
+    ),
+  cloudInit: cloudInitSpec.default(cloudInitSpec.parse({})),
   tripleo: tripleoSpec.default(tripleoSpec.parse({})),
   bmc: bmcSpec.optional(),
   driftPolicy,

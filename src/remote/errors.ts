@@ -69,3 +69,42 @@ export class CommandTimeout extends CommandFailed {
     this.name = "CommandTimeout";
   }
 }
+
+/** The host presented a key that nothing vouches for (no pin, no known_hosts entry, no TOFU). */
+export class HostKeyUnknown extends RemoteError {
+  override readonly retryable = false;
+  constructor(
+    readonly host: string,
+    readonly actual: string,
+  ) {
+    super(
+      `host key of ${host} (${actual}) is not pinned and trust-on-first-use is off; ` +
+        `pin the fingerprint or allow trust-on-first-use to continue`,
+    );
+    this.name = "HostKeyUnknown";
+  }
+}
+
+/** A remote command ran but its output was not what our own script promises (e.g. bad JSON). */
+export class UnexpectedOutput extends RemoteError {
+  override readonly retryable = false;
+  constructor(
+    readonly purpose: string,
+    message: string,
+  ) {
+    super(`${purpose} printed unexpected output: ${message}`);
+    this.name = "UnexpectedOutput";
+  }
+}
+
+/** An SFTP operation failed on a live connection (permission denied, no such directory...). */
+export class RemoteFileFailed extends RemoteError {
+  constructor(
+    readonly purpose: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${purpose} (${path}) failed: ${message}`);
+    this.name = "RemoteFileFailed";
+  }
+}

@@ -34,7 +34,11 @@ export class ObjectCache {
     const hash = specHash(object);
     const before = this.entries.get(key);
     const changed =
-      !before || before.specHash !== hash || before.inputErrors.length > 0 || before.deleting;
+      !before ||
+      before.specHash !== hash ||
+      before.inputErrors.length > 0 ||
+      before.deleting ||
+      before.object.metadata.generation !== object.metadata.generation;
     this.entries.set(key, { object, origin, specHash: hash, inputErrors: [], deleting: false });
     return changed;
   }
@@ -57,9 +61,18 @@ export class ObjectCache {
 
   /** Put back an object known only from saved state, to clean it up. */
   restoreForDeletion(object: LabObject): void {
+    this.restore(object, [], true);
+  }
+
+  /** Put back the last good object of a key whose current input is invalid. */
+  restoreLastGood(object: LabObject, inputErrors: string[]): void {
+    this.restore(object, inputErrors, false);
+  }
+
+  private restore(object: LabObject, inputErrors: string[], deleting: boolean): void {
     const key = keyString(objectKey(object));
     if (this.entries.has(key)) return;
-    this.entries.set(key, { object, origin: {}, specHash: specHash(object), inputErrors: [], deleting: true });
+    this.entries.set(key, { object, origin: {}, specHash: specHash(object), inputErrors, deleting });
   }
 
   forget(key: ObjectKey): void {

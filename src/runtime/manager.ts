@@ -6,7 +6,7 @@ import { ObjectCache, objectKey } from "./cache.js";
 import { markReconciling, removeCondition, setCondition, isTrue, getCondition } from "./conditions.js";
 import { dependentsOf } from "./dependencies.js";
 import { KeyedMutex } from "./keyedmutex.js";
-import type { ReconcileContext, Reconciler } from "./reconciler.js";
+import type { ReconcileContext, Reconciler, StepEvent } from "./reconciler.js";
 import { emptyState, recordEvent, type ObjectState, type StateStore } from "./state.js";
 import { WorkQueue } from "./workqueue.js";
 
@@ -18,6 +18,7 @@ export interface ManagerOptions {
   mutate?: boolean;
 }
 
+export type StepListener = (kind: ObjectKey["kind"], event: StepEvent, key: ObjectKey) => void;
 export type ReconcileListener = (key: ObjectKey, outcome: "ok" | "error", durationMs: number) => void;
 
 /**
@@ -35,6 +36,8 @@ export class ControllerManager implements SourceHandler {
   private isSynced = false;
   private sourceErrorList: string[] = [];
   private readonly listeners: ReconcileListener[] = [];
+  private readonly invalidUnseen = new Map<string, string[]>();
+  private readonly stepListeners: StepListener[] = [];
   /** Keys reconciled at least once since start. */
   readonly reconciledOnce = new Set<string>();
 
@@ -43,6 +46,11 @@ export class ControllerManager implements SourceHandler {
   /** Called after every reconcile (metrics, progress, settle checks). */
   onReconciled(listener: ReconcileListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Called when a step starts or ends. */
+  onStep(listener: StepListener): void {
+    this.stepListeners.push(listener);
   }
 
   private notify(key: ObjectKey, outcome: "ok" | "error", started: number): void {
@@ -64,7 +72,12 @@ export class ControllerManager implements SourceHandler {
   }
 
   invalid(key: ObjectKey, errors: string[]): void {
-    if (this.cache.markInvalid(key, errors)) this.enqueue(key);
+    if (this.cache.get(key)) {
+      if (this.cache.markInvalid(key, errors)) this.enqueue(key);
+    } else {
+      // Not seen valid in this process: its last good spec may be in saved state.
+      this.invalidUnseen.set(keyString(key), errors);
+    }
   }
 
   remove(key: ObjectKey): void {
@@ -87,12 +100,17 @@ export class ControllerManager implements SourceHandler {
     this.queue.add(id);
   }
 
-  /** Objects known only from saved state (their manifest went away while we were down). */
-  async adoptOrphanedState(): Promise<void> {
+  /**
+   * Objects known only from saved state: kept with their last good spec when their input is
+   * invalid now, deleted when their manifest went away while we were down.
+   */
+  async adoptSavedState(): Promise<void> {
     for (const state of await this.opts.states.list()) {
       const key = { kind: state.kind, namespace: state.namespace, name: state.name };
       if (this.cache.get(key) || !state.lastGoodObject) continue;
-      this.cache.restoreForDeletion(state.lastGoodObject);
+      const errors = this.invalidUnseen.get(keyString(key));
+      if (errors) this.cache.restoreLastGood(state.lastGoodObject, errors);
+      else this.cache.restoreForDeletion(state.lastGoodObject);
       this.enqueue(key);
     }
   }
@@ -113,19 +131,23 @@ export class ControllerManager implements SourceHandler {
     for (;;) {
       const id = await this.queue.get();
       if (id === undefined) return;
+      const started = Date.now();
+      let outcome: "ok" | "error" | undefined;
       try {
-        await this.reconcileKey(id);
+        outcome = await this.reconcileKey(id);
       } finally {
         this.queue.done(id);
       }
+      // After done(): listeners (settle checks) see the key as no longer pending.
+      const key = this.keys.get(id);
+      if (outcome && key) this.notify(key, outcome, started);
     }
   }
 
-  private async reconcileKey(id: string): Promise<void> {
+  private async reconcileKey(id: string): Promise<"ok" | "error" | undefined> {
     const key = this.keys.get(id);
     const entry = key && this.cache.get(key);
-    if (!key || !entry) return;
-    const started = Date.now();
+    if (!key || !entry) return undefined;
     const log = this.opts.log.child({ kind: key.kind, namespace: key.namespace, name: key.name });
     const state = await this.prepareState(key, entry.object, entry.specHash, entry.inputErrors, entry.deleting);
     const readyBefore = isTrue(state.status.conditions, ConditionType.Ready);
@@ -140,25 +162,29 @@ export class ControllerManager implements SourceHandler {
       log,
       signal: this.abort.signal,
       mutate: this.opts.mutate ?? true,
+      emitStep: (event) => {
+        for (const listener of this.stepListeners) listener(key.kind, event, key);
+      },
     };
+    let outcome: "ok" | "error" = "ok";
     try {
       const result = await this.opts.reconcilers[key.kind](ctx);
       this.backoff.forget(id);
       if (result.deleted) {
         await this.finishDeletion(key);
-        return this.notify(key, "ok", started);
+        return "ok";
       }
       await this.opts.states.save(state);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(id, result.requeueAfterMs);
-      this.notify(key, "ok", started);
     } catch (err) {
+      outcome = "error";
       await this.recordFailure(ctx, err as Error);
       this.queue.addAfter(id, this.backoff.next(id));
-      this.notify(key, "error", started);
     }
     if (readyBefore !== isTrue(state.status.conditions, ConditionType.Ready)) {
       for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
     }
+    return outcome;
   }
 
   /** Load state, bump the generation on a spec change, and report invalid input. */
@@ -178,6 +204,9 @@ export class ControllerManager implements SourceHandler {
       state.specHash = hash;
       state.lastGoodObject = object;
     }
+    // Kubernetes mode: the API server's generation is the one kubectl and kstatus compare.
+    const served = object.metadata.generation;
+    if (served !== undefined && !deleting && !inputErrors.length) state.generation = served;
     const conditions = state.status.conditions;
     state.status.conditions = inputErrors.length
       ? setCondition(

@@ -27,6 +27,17 @@ export interface ReconcileContext {
   signal: AbortSignal;
   /** Whether this run may change anything (false for `labctl plan`). */
   mutate: boolean;
+  /** Report a step's start or end (metrics, progress display). */
+  emitStep(event: StepEvent): void;
+}
+
+export interface StepEvent {
+  step: string;
+  description: string;
+  result: "started" | "done" | "failed";
+  durationMs?: number;
+  drift?: string;
+  reason?: string;
 }
 
 export type Reconciler = (ctx: ReconcileContext) => Promise<ReconcileResult>;

@@ -19,8 +19,9 @@ export function isSettled(state: ObjectState | undefined): boolean {
 }
 
 /**
- * Resolve once every object has settled (or, with `once`, been reconciled at least once),
- * or the deadline passes. Deleting objects count as settled when their state is gone.
+ * Resolve once every object has been reconciled since its last change and has settled (or,
+ * with `once`, been reconciled at least once), or the deadline passes. Deleting objects
+ * count as settled when they are gone.
  */
 export function waitForSettled(
   manager: ControllerManager,
@@ -41,10 +42,9 @@ export function waitForSettled(
     const check = async () => {
       const keys = manager.cache.list().map((e) => ({ key: keyOf(e.object), deleting: e.deleting }));
       for (const { key, deleting } of keys) {
-        if (opts.once) {
-          if (!manager.reconciledOnce.has(keyString(key))) return;
-          continue;
-        }
+        const id = keyString(key);
+        if (!manager.reconciledOnce.has(id) || manager.queue.isPending(id)) return;
+        if (opts.once) continue;
         const state = await states.load(key.kind, key.namespace, key.name);
         if (deleting || !isSettled(state)) return;
       }

@@ -64,6 +64,11 @@ export class WorkQueue {
     return this.queue.length;
   }
 
+  /** Waiting or being processed (a delayed addAfter does not count). */
+  isPending(key: string): boolean {
+    return this.dirty.has(key) || this.processing.has(key);
+  }
+
   isProcessing(key: string): boolean {
     return this.processing.has(key);
   }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine (as root) for labctl and its tests. Idempotent: a rerun
+# only checks. Slow artefacts (sandbox rootfs tarballs, kube-apiserver/etcd binaries) are
+# cached under ${LAB_CACHE_DIR:-$HOME/.cache/lab-operator} and rebuilt only when missing.
+#
+# usage: scripts/setup.sh [--runtime]   (--runtime: only what `labctl` itself needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runtime_only=false
+[ "${1:-}" = "--runtime" ] && runtime_only=true
+
+step() { printf '\n== setup: %s (%s)\n' "$*" "$(date -u +%H:%M:%S)" >&2; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+step "host packages"
+apt_install openssh-client ca-certificates
+if [ "$runtime_only" = false ]; then
+  # openssh-server: the loopback sshd of the remote-layer tests; sudo: their non-root login.
+  apt_install openssh-server sudo procps iproute2
+  bash test/sandbox/install-host-deps.sh
+fi
+
+step "npm packages"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+[ "$runtime_only" = true ] && exit 0
+
+step "sandbox rootfs (bare and prebaked)"
+bash test/sandbox/build-rootfs.sh --variant bare
+bash test/sandbox/build-rootfs.sh --variant prebaked
+
+step "kube-apiserver, etcd and kubectl"
+bash test/apiserver/install.sh >/dev/null
+
+step "done"

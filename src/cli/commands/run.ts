@@ -1,0 +1,162 @@
+import type { Command } from "commander";
+import { rootLogger } from "../../log.js";
+import { waitForSettled } from "../../runtime/settle.js";
+import { createFileOperator } from "../operator.js";
+import { stateDirOf } from "../paths.js";
+import { createWorkspaceHosts } from "../hosts.js";
+import { printNotReady, printPlan } from "../report.js";
+import { kubernetesRuntime, LeaderElectedOperator, reconcilersFor, serveHealth } from "../../kube/operator.js";
+
+interface FileModeOptions {
+  file: string[];
+  workspace: string;
+  stateDir?: string;
+  timeout: string;
+  workers: string;
+}
+
+interface KubernetesModeOptions {
+  kubernetes?: boolean;
+  namespace?: string[];
+  allNamespaces?: boolean;
+  kubeconfig?: string;
+  leaseNamespace?: string;
+  healthPort: string;
+}
+
+/** `labctl run`, `labctl apply` and `labctl plan`: the operator over manifest files. */
+export function registerRun(program: Command): void {
+  withKubernetesOptions(withFileOptions(program.command("run"), false))
+    .description(
+      "run the operator continuously: watch manifests (or, with --kubernetes, custom resources), converge, repair drift",
+    )
+    .action((opts: FileModeOptions & KubernetesModeOptions) => runEitherMode(opts));
+  withFileOptions(program.command("apply"))
+    .description("converge once and exit: 0 when every object is Ready, 1 with the failing conditions")
+    .action((opts: FileModeOptions) => converge(opts, true));
+  withFileOptions(program.command("plan"))
+    .description("observe the hosts read-only and print the steps that apply would take")
+    .action((opts: FileModeOptions) => converge(opts, false));
+}
+
+function withFileOptions(cmd: Command, fileRequired = true): Command {
+  const files = ["-f, --file <path...>", "manifest files or directories"] as const;
+  return (fileRequired ? cmd.requiredOption(...files) : cmd.option(...files))
+    .option("--workspace <dir>", "workspace directory (keys, passwords, ssh.config)", "workspace")
+    .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
+    .option("--timeout <seconds>", "give up after this long (apply/plan)", "1800")
+    .option("--workers <n>", "parallel reconciles", "4");
+}
+
+function withKubernetesOptions(cmd: Command): Command {
+  return cmd
+    .option("--kubernetes", "serve LabManager/LibvirtNetwork/TripleOUndercloud custom resources from the API server")
+    .option("-n, --namespace <ns...>", "namespaces to serve (default: the pod's or the kubeconfig context's)")
+    .option("-A, --all-namespaces", "serve every namespace")
+    .option("--kubeconfig <path>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
+    .option("--lease-namespace <ns>", "namespace of the leader-election Lease (default: the pod's)")
+    .option("--health-port <port>", "serve /healthz and /readyz on this port (0: off)", "8080");
+}
+
+function runEitherMode(opts: FileModeOptions & KubernetesModeOptions): Promise<void> {
+  if (opts.kubernetes) return runKubernetes(opts);
+  if (!opts.file?.length) throw new Error("-f/--file is required (or --kubernetes to serve custom resources)");
+  return run(opts);
+}
+
+/** Kubernetes mode: only the lease holder reconciles; the others wait to take over. */
+async function runKubernetes(opts: FileModeOptions & KubernetesModeOptions): Promise<void> {
+  const log = rootLogger();
+  const hosts = createWorkspaceHosts(opts.workspace, log);
+  const runtime = await kubernetesRuntime({
+    kubeconfig: opts.kubeconfig,
+    namespaces: opts.namespace ?? [],
+    allNamespaces: Boolean(opts.allNamespaces),
+    leaseNamespace: opts.leaseNamespace,
+  });
+  const operator = new LeaderElectedOperator({
+    ...runtime,
+    reconcilers: reconcilersFor(hosts),
+    log,
+    workers: Number(opts.workers),
+  });
+  const health = await serveHealth(Number(opts.healthPort), operator);
+  operator.start();
+  log.info({ identity: operator.elector.identity, namespaces: runtime.namespaces }, "waiting for the leader lease");
+  await untilSignal(log);
+  await operator.stop();
+  health?.close();
+  await hosts.close();
+  log.info("operator stopped; lease released");
+}
+
+function untilSignal(log: ReturnType<typeof rootLogger>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "stopping: finishing the current step of each reconcile");
+      resolve();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}
+
+async function run(opts: FileModeOptions): Promise<void> {
+  const log = rootLogger();
+  const hosts = createWorkspaceHosts(opts.workspace, log);
+  const { manager, source } = createFileOperator({
+    manifests: opts.file,
+    stateDir: stateDirOf(opts),
+    hosts,
+    log,
+    watch: true,
+    mutate: true,
+    workers: Number(opts.workers),
+  });
+  await source.start(manager);
+  await manager.adoptSavedState();
+  manager.start();
+  log.info({ manifests: opts.file }, "operator running");
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "stopping: finishing the current step of each reconcile");
+      resolve();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  await source.stop();
+  await manager.stop();
+  await hosts.close();
+  log.info("operator stopped; state saved");
+}
+
+async function converge(opts: FileModeOptions, mutate: boolean): Promise<void> {
+  const log = rootLogger();
+  const hosts = createWorkspaceHosts(opts.workspace, log);
+  const { manager, source, states } = createFileOperator({
+    manifests: opts.file,
+    stateDir: stateDirOf(opts),
+    hosts,
+    log,
+    watch: false,
+    mutate,
+    workers: Number(opts.workers),
+  });
+  await source.start(manager);
+  if (manager.sourceErrorsSeen.length && manager.cache.list().length === 0) {
+    for (const line of manager.sourceErrorsSeen) console.error(line);
+    process.exitCode = 1;
+    return hosts.close();
+  }
+  await manager.adoptSavedState();
+  manager.start();
+  const outcome = await waitForSettled(manager, states, { timeoutMs: Number(opts.timeout) * 1000, once: !mutate });
+  await manager.stop();
+  await hosts.close();
+  if (!mutate) return printPlan(await states.list());
+  for (const line of manager.sourceErrorsSeen) console.error(line);
+  if (outcome.ok && manager.sourceErrorsSeen.length === 0) return;
+  printNotReady(outcome);
+  process.exitCode = 1;
+}

@@ -1,0 +1,44 @@
+import { resolve } from "node:path";
+import type { Kind } from "../api/index.js";
+import type { HostAccess } from "../controllers/hostaccess.js";
+import { labManagerReconciler } from "../controllers/labmanager.js";
+import { libvirtNetworkReconciler } from "../controllers/libvirtnetwork.js";
+import type { Logger } from "../log.js";
+import { ControllerManager } from "../runtime/manager.js";
+import type { Reconciler } from "../runtime/reconciler.js";
+import { FileStateStore } from "../runtime/filestate.js";
+import { OverlayStateStore } from "../runtime/memorystate.js";
+import { FileSource } from "../sources/filesource.js";
+import { loadValidManifests } from "../sources/manifestloader.js";
+
+export interface OperatorOptions {
+  manifests: string[];
+  stateDir: string;
+  hosts: HostAccess;
+  log: Logger;
+  watch: boolean;
+  mutate: boolean;
+  workers?: number;
+}
+
+/** Wires the file source, state store and reconcilers into one controller manager. */
+export function createFileOperator(opts: OperatorOptions) {
+  const reconcilers: Record<Kind, Reconciler> = {
+    LabManager: labManagerReconciler(opts.hosts),
+    LibvirtNetwork: libvirtNetworkReconciler(opts.hosts),
+    TripleOUndercloud: async () => {
+      throw new Error("the TripleOUndercloud controller is not implemented yet");
+    },
+  };
+  const saved = new FileStateStore(resolve(opts.stateDir));
+  const states = opts.mutate ? saved : new OverlayStateStore(saved);
+  const manager = new ControllerManager({
+    reconcilers,
+    states,
+    log: opts.log,
+    mutate: opts.mutate,
+    workers: opts.workers,
+  });
+  const source = new FileSource(opts.manifests.map((p) => resolve(p)), loadValidManifests, opts.log, opts.watch);
+  return { manager, source, states };
+}

@@ -1,0 +1,141 @@
+import type { Server } from "node:http";
+import type { Kind } from "../api/index.js";
+import type { HostAccess } from "../controllers/hostaccess.js";
+import { labManagerReconciler } from "../controllers/labmanager.js";
+import { libvirtNetworkReconciler } from "../controllers/libvirtnetwork.js";
+import type { Logger } from "../log.js";
+import { KubernetesStateStore } from "../runtime/kubestate.js";
+import { ControllerManager } from "../runtime/manager.js";
+import type { Reconciler } from "../runtime/reconciler.js";
+import { KubernetesSource } from "../sources/kubernetes/source.js";
+import { kubeClients, loadKubeConfig, type KubeClients } from "./client.js";
+import { EventRecorder } from "./events.js";
+import { startHealthServer } from "./health.js";
+import { defaultIdentity, LeaderElector } from "./leader.js";
+
+export const LEASE_NAME = "lab-operator-leader";
+
+/** The reconciler of each kind (the same set file mode wires in cli/operator.ts). */
+export function reconcilersFor(hosts: HostAccess): Record<Kind, Reconciler> {
+  return {
+    LabManager: labManagerReconciler(hosts),
+    LibvirtNetwork: libvirtNetworkReconciler(hosts),
+    TripleOUndercloud: async () => {
+      throw new Error("the TripleOUndercloud controller is not implemented yet");
+    },
+  };
+}
+
+export interface KubernetesOperatorOptions {
+  clients: KubeClients;
+  /** Namespaces to serve; empty means all. */
+  namespaces: string[];
+  reconcilers: Record<Kind, Reconciler>;
+  log: Logger;
+  workers?: number;
+  identity?: string;
+}
+
+/** One leadership term's source, state store and controller manager (never reused after stop). */
+export function createKubernetesOperator(opts: KubernetesOperatorOptions) {
+  const identity = opts.identity ?? defaultIdentity();
+  const events = new EventRecorder(opts.clients, identity, opts.log);
+  const states = new KubernetesStateStore({ clients: opts.clients, events, log: opts.log, namespaces: opts.namespaces });
+  const manager = new ControllerManager({ reconcilers: opts.reconcilers, states, log: opts.log, workers: opts.workers });
+  const source = new KubernetesSource({ clients: opts.clients, namespaces: opts.namespaces, log: opts.log });
+  return { manager, source, states };
+}
+
+export interface LeaderElectedOptions extends KubernetesOperatorOptions {
+  leaseNamespace: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+/**
+ * Runs the operator only while this process holds the lease: becoming leader starts a
+ * fresh term (source, store, manager); losing the lease stops it, letting each running
+ * reconcile finish its current step. Terms never overlap within one process.
+ */
+export class LeaderElectedOperator {
+  readonly elector: LeaderElector;
+  private term?: ReturnType<typeof createKubernetesOperator>;
+  private transitions: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: LeaderElectedOptions) {
+    this.elector = new LeaderElector({
+      clients: opts.clients,
+      namespace: opts.leaseNamespace,
+      leaseName: LEASE_NAME,
+      identity: opts.identity,
+      leaseDurationSeconds: opts.leaseDurationSeconds,
+      renewDeadlineMs: opts.renewDeadlineMs,
+      retryPeriodMs: opts.retryPeriodMs,
+      log: opts.log,
+      onStartedLeading: () => this.serialize(() => this.startTerm()),
+      onStoppedLeading: () => this.serialize(() => this.stopTerm()),
+    });
+  }
+
+  /** The running term's manager, while leading (for tests and metrics). */
+  get manager(): ControllerManager | undefined {
+    return this.term?.manager;
+  }
+
+  start(): void {
+    this.elector.start();
+  }
+
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
+    await this.elector.stop(opts);
+    await this.transitions;
+  }
+
+  private serialize(step: () => Promise<void>): Promise<void> {
+    this.transitions = this.transitions.then(step, step);
+    return this.transitions;
+  }
+
+  private async startTerm(): Promise<void> {
+    const term = createKubernetesOperator({ ...this.opts, identity: this.elector.identity });
+    this.term = term;
+    await term.source.start(term.manager);
+    if (this.term !== term) return; // stopped while listing
+    // An object whose spec is invalid now keeps the last good spec from its record.
+    await term.manager.adoptSavedState();
+    term.manager.start();
+    this.opts.log.info({ namespaces: this.opts.namespaces.length ? this.opts.namespaces : "all" }, "operator running");
+  }
+
+  private async stopTerm(): Promise<void> {
+    const term = this.term;
+    this.term = undefined;
+    if (!term) return;
+    await term.source.stop();
+    await term.manager.stop();
+    this.opts.log.info("operator stopped leading; state saved");
+  }
+}
+
+export interface RunKubernetesOptions {
+  kubeconfig?: string;
+  namespaces: string[];
+  allNamespaces: boolean;
+  leaseNamespace?: string;
+}
+
+/** Clients, namespaces and the health server for `labctl run --kubernetes`. */
+export async function kubernetesRuntime(opts: RunKubernetesOptions) {
+  const config = loadKubeConfig(opts.kubeconfig);
+  const contextNamespace = config.getContextObject(config.getCurrentContext())?.namespace;
+  const home = process.env.POD_NAMESPACE ?? contextNamespace ?? "default";
+  const namespaces = opts.allNamespaces ? [] : opts.namespaces.length ? opts.namespaces : [home];
+  const leaseNamespace = opts.leaseNamespace ?? home;
+  return { clients: kubeClients(config), namespaces, leaseNamespace };
+}
+
+export async function serveHealth(port: number, operator: LeaderElectedOperator): Promise<Server | undefined> {
+  if (!port) return undefined;
+  return startHealthServer(port, () => operator.elector.apiReachable);
+}

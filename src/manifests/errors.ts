@@ -1,0 +1,42 @@
+import type { Kind, ObjectKey } from "../api/index.js";
+
+/** Where an object came from: its file and 1-based document index in that file. */
+export interface Source {
+  file: string;
+  doc: number;
+}
+
+/** One problem in the manifests; formats as one line a person can act on. */
+export interface ManifestError {
+  source: Source;
+  /** Set when the document says which object it is (even if the rest is invalid). */
+  key?: ObjectKey;
+  /** Kind as written, when known (it may be a kind we do not serve). */
+  kind?: string;
+  name?: string;
+  /** Field path like spec.bridges[0].name; empty for the whole document. */
+  path: string;
+  message: string;
+}
+
+/** `FILE:DOC Kind/name FIELD.PATH: reason`, parts left out when unknown. */
+export function formatError(e: ManifestError): string {
+  let line = `${e.source.file}:${e.source.doc}`;
+  if (e.kind) line += ` ${e.kind}/${e.name ?? "?"}`;
+  if (e.path) line += ` ${e.path}`;
+  return `${line}: ${e.message}`;
+}
+
+/** spec.bridges[0].name from ["spec", "bridges", 0, "name"]. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+export function objectKey(kind: Kind, namespace: string, name: string): ObjectKey {
+  return { kind, namespace, name };
+}

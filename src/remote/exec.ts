@@ -1,0 +1,120 @@
+import type { ClientChannel } from "ssh2";
+import type { Logger } from "../log.js";
+import type { ExecOptions, ExecResult, StreamName } from "./types.js";
+import type { Connection, Live } from "./connection.js";
+import { CommandFailed, CommandTimeout, Unreachable } from "./errors.js";
+import { DEFAULT_TIMEOUT_MS, KILL_AFTER_SECONDS } from "./command.js";
+import { LineSplitter, Tail } from "./lines.js";
+
+const STDERR_TAIL_LINES = 20;
+/** Past the remote timeout and its KILL grace, the channel itself is closed locally. */
+const LOCAL_GRACE_MS = KILL_AFTER_SECONDS * 1000 + 5_000;
+
+interface Collected {
+  stdout: Buffer[];
+  stderr: Buffer[];
+  stderrTail: Tail;
+  exitCode: number | null;
+  signal?: string;
+  gotExit: boolean;
+  deadlineHit: boolean;
+}
+
+/** Run one command line (already built by buildRemoteCommand) and classify how it ended. */
+export async function runCommand(
+  conn: Connection,
+  command: string,
+  opts: ExecOptions,
+  log: Logger,
+): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const started = Date.now();
+  log.debug({ purpose: opts.purpose }, "exec start");
+  const { attached, live } = await conn.openExec(command, (channel) =>
+    collect(channel, opts, timeoutMs + LOCAL_GRACE_MS, log),
+  );
+  const collected = await attached;
+  await new Promise((resolve) => setImmediate(resolve)); // let a concurrent connection loss be recorded
+  const ms = Date.now() - started;
+  log.debug({ purpose: opts.purpose, exitCode: collected.exitCode, ms }, "exec done");
+  return classify(conn, live, collected, { ...opts, timeoutMs }, ms);
+}
+
+function classify(
+  conn: Connection,
+  live: Live,
+  c: Collected,
+  opts: ExecOptions & { timeoutMs: number },
+  ms: number,
+): ExecResult {
+  const tail = c.stderrTail.lines;
+  if (!c.gotExit && live.lost)
+    throw new Unreachable(conn.id, `connection lost during "${opts.purpose}": ${live.lost.message}`);
+  const remoteTimeout = (c.exitCode === 124 || c.exitCode === 137) && ms >= opts.timeoutMs;
+  if (c.deadlineHit || remoteTimeout) throw new CommandTimeout(opts.purpose, opts.timeoutMs, tail);
+  if (!c.gotExit) throw new CommandFailed(opts.purpose, null, tail, "channel closed without an exit status");
+  const result: ExecResult = {
+    exitCode: c.exitCode,
+    stdout: Buffer.concat(c.stdout).toString("utf8"),
+    stderr: Buffer.concat(c.stderr).toString("utf8"),
+    ...(c.signal ? { signal: c.signal } : {}),
+  };
+  if (c.exitCode !== 0 && !opts.allowFailure)
+    throw new CommandFailed(opts.purpose, c.exitCode, tail, c.signal);
+  return result;
+}
+
+/** Gather output and the exit status until the channel closes (or the local deadline closes it). */
+function collect(
+  channel: ClientChannel,
+  opts: ExecOptions,
+  deadlineMs: number,
+  log: Logger,
+): Promise<Collected> {
+  const c: Collected = {
+    stdout: [],
+    stderr: [],
+    stderrTail: new Tail(STDERR_TAIL_LINES),
+    exitCode: null,
+    gotExit: false,
+    deadlineHit: false,
+  };
+  const lineSink = (stream: StreamName) => (line: string) => {
+    if (stream === "stderr") c.stderrTail.push(line);
+    log.debug({ purpose: opts.purpose, stream, line }, "output");
+    opts.onLine?.(stream, line);
+  };
+  const out = new LineSplitter(lineSink("stdout"));
+  const err = new LineSplitter(lineSink("stderr"));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      c.deadlineHit = true;
+      closeHard(channel);
+    }, deadlineMs);
+    channel.on("data", (chunk: Buffer) => (c.stdout.push(chunk), out.push(chunk)));
+    channel.stderr.on("data", (chunk: Buffer) => (c.stderr.push(chunk), err.push(chunk)));
+    channel.on("exit", (code: number | null, signal?: string) => {
+      c.gotExit = true;
+      c.exitCode = typeof code === "number" ? code : null;
+      if (signal) c.signal = signal;
+    });
+    channel.on("error", () => undefined); // the close that follows carries the outcome
+    channel.on("close", () => {
+      clearTimeout(timer);
+      out.end();
+      err.end();
+      resolve(c);
+    });
+    channel.end(opts.stdin); // EOF right after stdin so nothing waits for input forever
+  });
+}
+
+/** Ask sshd to KILL the process (servers that support the signal request) and close the channel. */
+export function closeHard(channel: ClientChannel): void {
+  try {
+    channel.signal("KILL");
+  } catch {
+    // the channel may already be closing
+  }
+  channel.close();
+}

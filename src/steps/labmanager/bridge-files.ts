@@ -1,0 +1,67 @@
+import type { HostBridge } from "../../api/labmanager.js";
+import { sha256 } from "./content.js";
+import { type Family, networkdMember, networkdNetdev, networkdNetwork, nmBridge, nmMember } from "./paths.js";
+
+/** One persistent network configuration file of a bridge. */
+export interface BridgeFile {
+  path: string;
+  content: string;
+  mode: string;
+}
+
+const HEADER = "# Managed by lab-operator; edits are reverted.";
+
+/** systemd-networkd: a .netdev for the bridge, a .network for it, one per member NIC. */
+export function networkdFiles(b: HostBridge): BridgeFile[] {
+  const netdev = [HEADER, "[NetDev]", `Name=${b.name}`, "Kind=bridge", "", "[Bridge]"];
+  netdev.push(`STP=${b.stp ? "yes" : "no"}`, `ForwardDelaySec=${b.forwardDelay}`, "");
+  const unaddressed = !b.dhcp && b.addresses.length === 0;
+  const network = [HEADER, "[Match]", `Name=${b.name}`, "", "[Network]", `DHCP=${b.dhcp ? "ipv4" : "no"}`];
+  for (const a of b.addresses) network.push(`Address=${a}`);
+  network.push("ConfigureWithoutCarrier=yes");
+  if (unaddressed) network.push("LinkLocalAddressing=no");
+  network.push("", "[Link]", "RequiredForOnline=no", "");
+  const files: BridgeFile[] = [
+    { path: networkdNetdev(b.name), content: netdev.join("\n"), mode: "0644" },
+    { path: networkdNetwork(b.name), content: network.join("\n"), mode: "0644" },
+  ];
+  for (const nic of b.interfaces) {
+    const member = [HEADER, "[Match]", `Name=${nic}`, "", "[Network]", `Bridge=${b.name}`, ""];
+    files.push({ path: networkdMember(b.name, nic), content: member.join("\n"), mode: "0644" });
+  }
+  return files;
+}
+
+/** A stable UUID from a name, so re-rendering a keyfile never changes it. */
+export function nameUuid(name: string): string {
+  const h = sha256(`lab-operator:${name}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function ipv4Section(b: HostBridge): string[] {
+  if (!b.dhcp && b.addresses.length === 0) return ["[ipv4]", "method=disabled"];
+  const lines = ["[ipv4]", `method=${b.dhcp ? "auto" : "manual"}`];
+  b.addresses.forEach((a, i) => lines.push(`address${i + 1}=${a}`));
+  return lines;
+}
+
+/** NetworkManager keyfiles (mode 0600, or NM ignores them): the bridge and its ports. */
+export function nmFiles(b: HostBridge): BridgeFile[] {
+  const id = `lab-${b.name}`;
+  const bridge = [HEADER, "[connection]", `id=${id}`, `uuid=${nameUuid(id)}`, "type=bridge"];
+  bridge.push(`interface-name=${b.name}`, "autoconnect=true", "", "[bridge]", `stp=${b.stp}`);
+  bridge.push(`forward-delay=${b.forwardDelay}`, "", ...ipv4Section(b), "", "[ipv6]", "method=disabled", "");
+  const files: BridgeFile[] = [{ path: nmBridge(b.name), content: bridge.join("\n"), mode: "0600" }];
+  for (const nic of b.interfaces) {
+    const pid = `lab-${b.name}-${nic}`;
+    const port = [HEADER, "[connection]", `id=${pid}`, `uuid=${nameUuid(pid)}`, "type=ethernet"];
+    port.push(`interface-name=${nic}`, `master=${b.name}`, "slave-type=bridge", "autoconnect=true", "");
+    port.push("[bridge-port]", "");
+    files.push({ path: nmMember(b.name, nic), content: port.join("\n"), mode: "0600" });
+  }
+  return files;
+}
+
+export function bridgeFiles(family: Family, b: HostBridge): BridgeFile[] {
+  return family === "debian" ? networkdFiles(b) : nmFiles(b);
+}

@@ -1,0 +1,123 @@
+import type { HostBridge } from "../../api/labmanager.js";
+import { bash } from "../bash.js";
+import { runScript, writeRemoteFile } from "../run.js";
+import { PlanBlocked, type Step, type StepContext } from "../types.js";
+import { type BridgeFile, bridgeFiles } from "./bridge-files.js";
+import { sha256 } from "./content.js";
+import { findLink, lifelineIfaces, type ManagerFacts } from "./facts.js";
+import type { Family } from "./paths.js";
+
+/** Why a bridge's live state or files differ from the spec; empty when converged. */
+export function bridgeDifferences(
+  family: Family,
+  b: HostBridge,
+  facts: ManagerFacts,
+  stale: string[],
+): string[] {
+  const out: string[] = [];
+  for (const f of bridgeFiles(family, b)) {
+    const seen = facts.files[f.path];
+    if (!seen) out.push(`${f.path} missing`);
+    else if (seen.sha256 !== sha256(f.content) || seen.mode !== f.mode.replace(/^0/, ""))
+      out.push(`${f.path} changed`);
+  }
+  for (const p of stale) out.push(`${p} no longer wanted`);
+  const link = findLink(facts, b.name);
+  if (!link || link.linkinfo?.info_kind !== "bridge") return [...out, `bridge ${b.name} gone`];
+  if (!link.flags.includes("UP")) out.push(`bridge ${b.name} down`);
+  const data = link.linkinfo.info_data;
+  if (data?.stp_state !== undefined && (data.stp_state !== 0) !== b.stp) out.push(`STP of ${b.name} changed`);
+  if (data?.forward_delay !== undefined && b.stp && data.forward_delay !== b.forwardDelay * 100) {
+    out.push(`forward delay of ${b.name} changed`);
+  }
+  for (const nic of b.interfaces) {
+    if (findLink(facts, nic)?.master !== b.name) out.push(`${nic} not in ${b.name}`);
+  }
+  for (const a of b.addresses) {
+    const [ip, len] = a.split("/");
+    if (!link.addr_info.some((x) => x.local === ip && String(x.prefixlen) === len))
+      out.push(`${a} missing on ${b.name}`);
+  }
+  return out;
+}
+
+/** Refuse to move the NIC carrying the SSH session or the default route unless allowed. */
+export function guardLifeline(b: HostBridge, facts: ManagerFacts): void {
+  if (b.moveDefaultRoute) return;
+  const lifeline = lifelineIfaces(facts);
+  for (const nic of b.interfaces) {
+    if (lifeline.has(nic) && findLink(facts, nic)?.master !== b.name) {
+      throw new PlanBlocked(
+        "WouldCutConnection",
+        `bridge ${b.name} would take ${nic}, which carries the SSH session or the default route; ` +
+          `set moveDefaultRoute: true on the bridge to allow it (make sure the bridge gets an address)`,
+      );
+    }
+  }
+}
+
+/** networkd: load the files, apply the live bridge options networkd leaves alone, reconfigure. */
+const NETWORKD_APPLY = bash`set -euo pipefail
+br=$1 stp=$2 fd=$3; shift 3
+systemctl is-active --quiet systemd-networkd || systemctl enable --now systemd-networkd
+networkctl reload
+deadline=$((SECONDS + 30))
+until ip link show dev "$br" >/dev/null 2>&1; do
+  [ "$SECONDS" -lt "$deadline" ] || { echo "bridge $br did not appear" >&2; exit 1; }
+  sleep 0.2
+done
+ip link set dev "$br" type bridge stp_state "$stp"
+[ "$stp" = 0 ] || ip link set dev "$br" type bridge forward_delay "$fd"
+networkctl reconfigure "$br" "$@"`;
+
+const NM_APPLY = bash`set -euo pipefail
+br=$1; shift 3
+nmcli connection reload
+nmcli connection up "lab-$br"
+for nic in "$@"; do nmcli connection up "lab-$br-$nic"; done`;
+
+/** Wait until the bridge is up and every member is enslaved to it. */
+const VERIFY = bash`set -uo pipefail
+br=$1; shift
+deadline=$((SECONDS + 60))
+ok() {
+  ip -o link show dev "$br" 2>/dev/null | grep -q '[<,]UP[,>]' || return 1
+  for nic in "$@"; do ip -o link show dev "$nic" 2>/dev/null | grep -q " master $br " || return 1; done
+}
+until ok "$@"; do
+  if [ "$SECONDS" -ge "$deadline" ]; then ip -br link show >&2; echo "bridge $br not converged" >&2; exit 1; fi
+  sleep 0.2
+done`;
+
+async function writeFiles(ctx: StepContext, files: BridgeFile[], stale: string[]): Promise<void> {
+  for (const f of files)
+    await writeRemoteFile(ctx, f.path, f.content, { mode: f.mode, purpose: `write ${f.path}` });
+  if (stale.length)
+    await ctx.host.exec(["rm", "-f", "--", ...stale], { purpose: "remove stale bridge files", sudo: true });
+}
+
+export function bridgeStep(
+  family: Family,
+  b: HostBridge,
+  why: string[],
+  opts: { create: boolean; drift?: string; stale: string[] },
+): Step {
+  const members = b.interfaces.length ? ` with ${b.interfaces.join(", ")}` : "";
+  return {
+    id: `bridge/${b.name}`,
+    description: `${opts.create ? "create" : "converge"} bridge ${b.name}${members} (${why.join("; ")})`,
+    ...(opts.create ? { owns: { kind: "bridge" as const, name: b.name } } : {}),
+    ...(opts.drift ? { drift: opts.drift } : {}),
+    async apply(ctx) {
+      await writeFiles(ctx, bridgeFiles(family, b), opts.stale);
+      const args = [b.name, b.stp ? "1" : "0", String(b.forwardDelay * 100), ...b.interfaces];
+      await runScript(ctx, family === "debian" ? NETWORKD_APPLY : NM_APPLY, args, {
+        purpose: `apply bridge ${b.name}`,
+      });
+      await runScript(ctx, VERIFY, [b.name, ...b.interfaces], {
+        purpose: `verify bridge ${b.name}`,
+        timeoutMs: 120_000,
+      });
+    },
+  };
+}

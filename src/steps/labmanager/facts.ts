@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+const service = z.object({ active: z.string(), enabled: z.string() });
+const fileFact = z.object({ sha256: z.string(), mode: z.string(), owner: z.string() });
+
+const addrInfo = z.object({ family: z.string(), local: z.string(), prefixlen: z.number() });
+const link = z.object({
+  ifname: z.string(),
+  operstate: z.string().optional(),
+  flags: z.array(z.string()).default([]),
+  master: z.string().nullish(),
+  linkinfo: z
+    .object({
+      info_kind: z.string().optional(),
+      info_data: z
+        .object({ stp_state: z.number().optional(), forward_delay: z.number().optional() })
+        .optional(),
+    })
+    .optional(),
+  addr_info: z.array(addrInfo).default([]),
+});
+export type LinkFact = z.infer<typeof link>;
+
+/** What observeManager learns about the Manager in one round trip. */
+export const managerFacts = z.object({
+  os: z.object({ id: z.string(), idLike: z.string(), versionId: z.string() }),
+  /** From the package manager present (apt → debian, dnf/yum → el); undefined when neither. */
+  osFamily: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["debian", "el"]).optional()),
+  systemd: z.boolean(),
+  /** The packages of the desired set (both families' lists) that are installed. */
+  installed: z.array(z.string()),
+  /** Age of the newest apt package list, -1 when there is none (or not Debian). */
+  aptListsAgeSeconds: z.number(),
+  services: z.object({
+    libvirtd: service,
+    virtlogd: service,
+    vbmcd: service,
+    "systemd-networkd": service,
+    NetworkManager: service,
+  }),
+  timezone: z.string(),
+  user: z.object({
+    name: z.string(),
+    exists: z.boolean(),
+    home: z.string(),
+    homeMode: z.string(),
+    shell: z.string(),
+    hasPassword: z.boolean(),
+    /** sha256 of "type base64" of each authorized key. */
+    authorizedKeys: z.array(z.string()),
+    /** sha256 of the START..END lab-operator block of ~/.bashrc, "" when absent. */
+    rcBlock: z.string(),
+  }),
+  /** Existing files among the watched ones and our own bridge/connection files, by path. */
+  files: z.record(z.string(), fileFact),
+  links: z.array(link),
+  defaultRoutes: z.array(z.object({ dev: z.string().optional() })),
+  /** The interface the SSH session of this observation arrived on ("" when unknown). */
+  sshIface: z.string(),
+  qemuBridgeAllows: z.array(z.string()),
+  /** Installed virtualbmc version in our venv, "" when absent. */
+  vbmcVersion: z.string(),
+});
+export type ManagerFacts = z.infer<typeof managerFacts>;
+export type ServiceFact = z.infer<typeof service>;
+
+/** is-enabled answers that mean "starts at boot" or "nothing to enable". */
+const ENABLED = new Set(["enabled", "enabled-runtime", "static", "alias", "indirect", "generated"]);
+
+export function isRunning(s: ServiceFact): boolean {
+  return s.active === "active" && ENABLED.has(s.enabled);
+}
+
+export function findLink(facts: ManagerFacts, name: string): LinkFact | undefined {
+  return facts.links.find((l) => l.ifname === name);
+}
+
+/** Interfaces that keep the operator connected: the SSH session's and the default route's. */
+export function lifelineIfaces(facts: ManagerFacts): Set<string> {
+  const out = new Set<string>();
+  if (facts.sshIface) out.add(facts.sshIface);
+  for (const r of facts.defaultRoutes) if (r.dev) out.add(r.dev);
+  return out;
+}

@@ -1,0 +1,23 @@
+import type { LabManagerSpec } from "../../api/labmanager.js";
+import type { RemoteHost } from "../../remote/types.js";
+import { managerFacts, type ManagerFacts } from "./facts.js";
+import { OBSERVE_MANAGER } from "./observe-script.js";
+import { DEBIAN_PACKAGES, EL_PACKAGES } from "./packages.js";
+import { VENV, watchedFiles } from "./paths.js";
+
+/** The positional arguments of OBSERVE_MANAGER for this spec. */
+export function observeArgs(spec: LabManagerSpec): string[] {
+  const deb = [...new Set([...DEBIAN_PACKAGES, ...spec.packages])];
+  const el = [...new Set([...EL_PACKAGES, ...spec.packages])];
+  return [spec.user.name, VENV, deb.join("\n"), el.join("\n"), watchedFiles(spec).join("\n")];
+}
+
+/** Everything the plan needs to know about the Manager, in one round trip. */
+export async function observeManager(host: RemoteHost, spec: LabManagerSpec): Promise<ManagerFacts> {
+  const raw = await host.observe(OBSERVE_MANAGER, observeArgs(spec), {
+    purpose: "observe the Manager",
+    sudo: true,
+    timeoutMs: 60_000,
+  });
+  return managerFacts.parse(raw);
+}

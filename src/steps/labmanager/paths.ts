@@ -1,0 +1,48 @@
+import type { LabManagerSpec } from "../../api/labmanager.js";
+import { vbmcConfPath } from "./content.js";
+
+/** Where the Manager's converged state lives; one place so observe, plan and cleanup agree. */
+export const VENV = "/opt/lab-operator/virtualbmc";
+export const VBMCD_UNIT = "/etc/systemd/system/vbmcd.service";
+export const NETWORK_HOOK = "/etc/libvirt/hooks/network";
+export const NETWORKD_DIR = "/etc/systemd/network";
+export const NM_DIR = "/etc/NetworkManager/system-connections";
+
+export type Family = "debian" | "el";
+
+/** Debian's qemu-bridge-helper reads /etc/qemu; RHEL's qemu-kvm build reads /etc/qemu-kvm. */
+export function qemuBridgeConf(family: Family): string {
+  return family === "debian" ? "/etc/qemu/bridge.conf" : "/etc/qemu-kvm/bridge.conf";
+}
+
+/** sudo skips sudoers.d files whose name contains a dot, so the user name is safe here. */
+export function sudoersPath(user: string): string {
+  return `/etc/sudoers.d/lab-operator-${user}`;
+}
+
+export function networkdNetdev(bridge: string): string {
+  return `${NETWORKD_DIR}/50-lab-${bridge}.netdev`;
+}
+export function networkdNetwork(bridge: string): string {
+  return `${NETWORKD_DIR}/50-lab-${bridge}.network`;
+}
+/** Sorts before the bridge's own file ("-" < "."), and before distribution defaults. */
+export function networkdMember(bridge: string, nic: string): string {
+  return `${NETWORKD_DIR}/50-lab-${bridge}-${nic}.network`;
+}
+export function nmBridge(bridge: string): string {
+  return `${NM_DIR}/lab-${bridge}.nmconnection`;
+}
+export function nmMember(bridge: string, nic: string): string {
+  return `${NM_DIR}/lab-${bridge}-${nic}.nmconnection`;
+}
+
+/** Every file the plan compares by hash, for observe to report. */
+export function watchedFiles(spec: LabManagerSpec): string[] {
+  const out = [vbmcConfPath(spec.virtualBMC), VBMCD_UNIT, NETWORK_HOOK, sudoersPath(spec.user.name)];
+  for (const b of spec.bridges) {
+    out.push(networkdNetdev(b.name), networkdNetwork(b.name), nmBridge(b.name));
+    for (const nic of b.interfaces) out.push(networkdMember(b.name, nic), nmMember(b.name, nic));
+  }
+  return out;
+}

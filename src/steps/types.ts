@@ -1,0 +1,45 @@
+import type { Logger } from "../log.js";
+import type { RemoteHost } from "../remote/types.js";
+
+/** What a step needs to act: the host, a logger, cancellation and a progress sink. */
+export interface StepContext {
+  host: RemoteHost;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Receives human-readable progress lines of long steps (package installs). */
+  onProgress?(line: string): void;
+}
+
+/** Something applying a step creates; recorded before apply so cleanup removes only what we made. */
+export type OwnedResource = {
+  kind: "bridge" | "user" | "vbmcd" | "sudoers" | "package-set" | "file";
+  name: string;
+};
+
+/** One idempotent unit of host work, produced by a pure plan function. */
+export interface Step {
+  /** Stable identifier, e.g. "packages", "bridge/public", "user/manager". */
+  id: string;
+  /** One sentence for plan output and logs. */
+  description: string;
+  /** Set when applying this step creates something that did not exist before. */
+  owns?: OwnedResource;
+  /** Set when the step repairs drift of something converged before ("libvirtd stopped"). */
+  drift?: string;
+  /** Idempotent: safe to re-run after a crash midway. */
+  apply(ctx: StepContext): Promise<void>;
+}
+
+/**
+ * The plan refuses to continue without a person deciding (e.g. moving the NIC that carries
+ * the SSH session into a bridge). The controller shows the message as a Stalled condition.
+ */
+export class PlanBlocked extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PlanBlocked";
+  }
+}

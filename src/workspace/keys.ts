@@ -1,0 +1,48 @@
+import ssh2 from "ssh2";
+import { readFile } from "node:fs/promises";
+import { createFileOnce, writeFileAtomic } from "./atomic.js";
+import type { KeyPairPaths } from "./types.js";
+
+const { utils } = ssh2;
+
+/** OpenSSH-format key pair (usable by ssh2 and /usr/bin/ssh), commented with the login. */
+function generate(type: "ed25519" | "rsa", comment: string): { privateKey: string; publicKey: string } {
+  const pair = type === "rsa" ? utils.generateKeyPairSync("rsa", { bits: 3072, comment }) : utils.generateKeyPairSync("ed25519", { comment });
+  return { privateKey: pair.private, publicKey: pair.public };
+}
+
+/** The public key line derived from a private key file's content. */
+export function publicKeyLineOf(privateKey: string, comment: string): string {
+  const parsed = utils.parseKey(privateKey);
+  if (parsed instanceof Error) throw new Error(`unreadable private key: ${parsed.message}`);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key) throw new Error("no key in private key file");
+  return `${key.type} ${key.getPublicSSH().toString("base64")} ${comment}`;
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Create the pair once. The private key is created with an exclusive link, so two writers
+ * never both win and an existing key is never replaced; the .pub is (re)derived from it.
+ */
+export async function ensureKeyPairAt(privateKeyPath: string, login: string, type: "ed25519" | "rsa"): Promise<KeyPairPaths> {
+  const publicKeyPath = `${privateKeyPath}.pub`;
+  let privateKey = await readIfExists(privateKeyPath);
+  if (privateKey === undefined) {
+    const fresh = generate(type, login);
+    const created = await createFileOnce(privateKeyPath, fresh.privateKey, 0o600);
+    privateKey = created ? fresh.privateKey : await readFile(privateKeyPath, "utf8");
+  }
+  const expected = publicKeyLineOf(privateKey, login);
+  const existing = (await readIfExists(publicKeyPath))?.trim();
+  if (existing !== expected) await writeFileAtomic(publicKeyPath, expected + "\n", 0o644);
+  return { privateKeyPath, publicKeyPath, publicKey: expected };
+}

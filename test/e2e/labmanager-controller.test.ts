@@ -1,0 +1,104 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { labctl, RunningLabctl } from "./support/labctl.js";
+import { renderManagerManifest } from "./support/manifests.js";
+import { skipUnlessSandboxCapable, sshRun, startSandbox, stopSandbox, type Sandbox } from "./support/sandbox.js";
+
+/**
+ * The LabManager controller end to end on a BARE sandbox Manager (a Debian container with
+ * only systemd, sshd and python3): the operator installs libvirt, VirtualBMC, the user and
+ * the bridge itself, then repairs drift and cleans up only what it created.
+ */
+describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSandboxCapable() }, () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  const ws = () => join(dir, "workspace");
+  const mf = () => join(dir, "manifests");
+  const on = (cmd: string[]) => sshRun(sandbox, sandbox.managers[0]!, cmd);
+
+  before(async () => {
+    sandbox = await startSandbox({ count: 1, variant: "bare", prefix: "lmctl", subnet: "10.77.101", bridge: "labsbxl0" });
+    dir = await mkdtemp(join(tmpdir(), "lm-e2e-"));
+    // Made by hand before the operator ever ran: cleanup must leave them alone.
+    await on(["useradd", "-m", "handmade"]);
+    await on(["ip", "link", "add", "handbr0", "type", "bridge"]);
+  });
+  after(async () => {
+    await stopSandbox(sandbox);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("apply converges a bare Manager to Ready", { timeout: 20 * 60_000 }, async () => {
+    await renderManagerManifest(sandbox, sandbox.managers[0]!, mf());
+    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+    assert.equal(res.code, 0, `apply failed:\n${res.stdout}\n${res.stderr.slice(-4000)}`);
+    assert.equal((await on(["systemctl", "is-active", "libvirtd"])).trim(), "active");
+    assert.equal((await on(["systemctl", "is-active", "vbmcd"])).trim(), "active");
+    await on(["vbmc", "list"]);
+    assert.equal((await on(["su", "-", "manager", "-c", "sudo -n true && echo sudo-ok"])).trim(), "sudo-ok");
+    assert.match(await on(["ip", "-br", "addr", "show", "labbr0"]), /10\.99\.0\.1\/24/);
+    assert.equal((await on(["timedatectl", "show", "-p", "Timezone", "--value"])).trim(), "America/Chicago");
+  });
+
+  test("a second apply performs zero mutating steps", { timeout: 5 * 60_000 }, async () => {
+    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+    assert.equal(res.code, 0, res.stderr.slice(-3000));
+    const started = res.logs.filter((l) => typeof l.msg === "string" && l.msg.startsWith("step started"));
+    assert.deepEqual(started, [], "no step runs on a converged Manager");
+  });
+
+  test("drift is repaired within one resync and reported", { timeout: 5 * 60_000 }, async () => {
+    await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => (spec.resyncInterval = "3s"));
+    const op = new RunningLabctl(["run", "-f", mf(), "--workspace", ws()]);
+    try {
+      await op.waitForLog((l) => l.msg === "operator running", 30_000);
+      await on(["systemctl", "stop", "libvirtd"]);
+      await on(["rm", "-f", "/etc/sudoers.d/lab-operator-manager"]);
+      await on(["ip", "link", "del", "labbr0"]);
+      await op.waitForLog((l) => String(l.msg).startsWith("step done") && /libvirt/.test(String(l.step)), 60_000);
+      await waitFor(async () => (await on(["systemctl", "is-active", "libvirtd"])).trim() === "active", 60_000);
+      await waitFor(async () => /10\.99\.0\.1/.test(await on(["ip", "-br", "addr", "show", "labbr0"]).catch(() => "")), 60_000);
+      await waitFor(async () => (await on(["test", "-f", "/etc/sudoers.d/lab-operator-manager"]).then(() => true, () => false)), 60_000);
+    } finally {
+      await op.stop("SIGTERM");
+    }
+    const describe = await labctl(["describe", "LabManager/manager", "--workspace", ws()]);
+    assert.match(describe.stdout, /DriftRepaired/);
+  });
+
+  test("an invalid edit keeps the Manager as it was and shows the error", { timeout: 3 * 60_000 }, async () => {
+    await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => {
+      spec.bridges = [{ name: "a-bridge-name-far-too-long", addresses: ["10.99.0.1/24"] }];
+    });
+    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /manager\.yaml:1 LabManager\/manager spec\.bridges\[0\]\.name: must be at most 15 bytes/);
+    assert.match(await on(["ip", "-br", "addr", "show", "labbr0"]), /10\.99\.0\.1\/24/, "the good spec's bridge stays");
+    const describe = await labctl(["describe", "LabManager/manager", "--workspace", ws()]);
+    assert.match(describe.stdout, /InputValid\s+False\s+InvalidSpec/);
+  });
+
+  test("deleting the manifest cleans only what the operator created", { timeout: 5 * 60_000 }, async () => {
+    await rm(join(mf(), "manager.yaml"));
+    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+    assert.equal(res.code, 0, res.stderr.slice(-3000));
+    await assert.rejects(on(["id", "manager"]), "the manager user is removed");
+    await assert.rejects(on(["ip", "link", "show", "labbr0"]), "the bridge we made is removed");
+    assert.notEqual((await on(["systemctl", "is-active", "vbmcd"]).catch((e: Error) => e.message)).trim(), "active");
+    await on(["id", "handmade"]);
+    await on(["ip", "link", "show", "handbr0"]);
+    const state = await readFile(join(ws(), "state", "LabManager", "default", "manager.json")).catch(() => null);
+    assert.equal(state, null, "the object's state is gone after cleanup");
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

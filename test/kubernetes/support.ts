@@ -1,0 +1,113 @@
+// Shared by the Kubernetes-mode tests: a real apiserver with our CRDs, clients, a recording
+// SourceHandler and a polling helper. Every test file starts (and stops) its own apiserver.
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { keyString, KINDS, type Kind, type LabObject, type ObjectKey } from "../../src/api/index.js";
+import { markReady } from "../../src/runtime/conditions.js";
+import type { Reconciler } from "../../src/runtime/reconciler.js";
+import { recordEvent } from "../../src/runtime/state.js";
+import { kubeClients, loadKubeConfig, type KubeClients } from "../../src/kube/client.js";
+import type { Origin, SourceHandler } from "../../src/sources/source.js";
+import { kubectl, startApiServer, type ApiServer } from "../e2e/support/apiserver.js";
+
+export const CRDS = fileURLToPath(new URL("../../crds/", import.meta.url));
+export const quietLog = pino({ level: process.env.LOG_LEVEL ?? "silent" });
+
+export interface TestCluster {
+  api: ApiServer;
+  clients: KubeClients;
+  kubectl(args: string[], input?: string): Promise<string>;
+}
+
+/** An apiserver with the generated CRDs applied and established. */
+export async function startCluster(): Promise<TestCluster> {
+  const api = await startApiServer();
+  try {
+    await kubectl(api, ["apply", "-f", CRDS]);
+    await kubectl(api, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+  } catch (err) {
+    await api.stop();
+    throw err;
+  }
+  return { api, clients: kubeClients(loadKubeConfig(api.kubeconfig)), kubectl: (args, input) => kubectl(api, args, input) };
+}
+
+export function labManagerYaml(name: string, opts: { namespace?: string; address?: string; extra?: string } = {}): string {
+  return `apiVersion: openstacklab.io/v1alpha1
+kind: LabManager
+metadata:
+  name: ${name}
+  namespace: ${opts.namespace ?? "default"}
+${opts.extra ?? ""}spec:
+  address: ${opts.address ?? "192.0.2.10"}
+`;
+}
+
+/** Records what a source reports, in order. */
+export class Recorder implements SourceHandler {
+  readonly events: string[] = [];
+  readonly objects = new Map<string, LabObject>();
+  readonly errors: string[][] = [];
+
+  upsert(object: LabObject, _origin: Origin): void {
+    const key = { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+    this.objects.set(keyString(key), object);
+    this.events.push(`upsert ${keyString(key)} gen=${object.metadata.generation}`);
+  }
+  invalid(key: ObjectKey, errors: string[]): void {
+    this.events.push(`invalid ${keyString(key)}: ${errors.join("; ")}`);
+  }
+  remove(key: ObjectKey): void {
+    this.events.push(`remove ${keyString(key)}`);
+  }
+  sourceErrors(errors: string[]): void {
+    this.errors.push(errors);
+  }
+  synced(): void {
+    this.events.push("synced");
+  }
+
+  /** The first event matching, waiting for it up to timeoutMs. */
+  async next(match: (e: string) => boolean, timeoutMs = 10_000, from = 0): Promise<string> {
+    return eventually(() => this.events.slice(from).find(match), timeoutMs, () => this.events.join("\n  "));
+  }
+}
+
+/** Poll until check() returns something truthy, or fail with what was last seen. */
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  describe: () => string = () => "",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError ? ` (last error: ${(lastError as Error).message})` : "";
+      throw new Error(`timed out after ${timeoutMs} ms${why}\n  ${describe()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Marks Ready at the object's generation; on delete, "cleans up" (counted) unless Orphan. */
+export function trivialReconcilers(cleanups: string[]): Record<Kind, Reconciler> {
+  const reconcile: Reconciler = async (ctx) => {
+    if (ctx.entry.deleting) {
+      if (ctx.entry.object.spec.deletionPolicy !== "Orphan") cleanups.push(ctx.key.name);
+      return { deleted: true };
+    }
+    ctx.state.owned = [{ kind: "fake", name: ctx.key.name }];
+    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "trivially ready", ctx.state.generation);
+    ctx.state.status.observedGeneration = ctx.state.generation;
+    recordEvent(ctx.state, "Normal", "Converged", `converged at generation ${ctx.state.generation}`);
+    return {};
+  };
+  return Object.fromEntries(KINDS.map((k) => [k, reconcile])) as Record<Kind, Reconciler>;
+}

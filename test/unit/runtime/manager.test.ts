@@ -1,0 +1,161 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { labManager, libvirtNetwork, type Kind, type LabObject } from "../../../src/api/index.js";
+import { isTrue, markReady, markReconciling } from "../../../src/runtime/conditions.js";
+import { FileStateStore } from "../../../src/runtime/filestate.js";
+import { ControllerManager } from "../../../src/runtime/manager.js";
+import { dependency, type ReconcileContext, type Reconciler } from "../../../src/runtime/reconciler.js";
+import { waitForSettled } from "../../../src/runtime/settle.js";
+
+const lm = (name: string, address = "10.0.0.1") =>
+  labManager.parse({ apiVersion: "openstacklab.io/v1alpha1", kind: "LabManager", metadata: { name }, spec: { address } });
+const net = (name: string, manager: string) =>
+  libvirtNetwork.parse({
+    apiVersion: "openstacklab.io/v1alpha1",
+    kind: "LibvirtNetwork",
+    metadata: { name },
+    spec: { managerRef: { name: manager }, mode: "isolated", bridge: `br-${name}` },
+  });
+
+/** Reconcilers that only touch status: the runtime's behaviour without any host. */
+function harness(behaviour: Partial<Record<Kind, Reconciler>> = {}) {
+  const calls: string[] = [];
+  const ready: Reconciler = async (ctx) => {
+    calls.push(`${ctx.key.kind}/${ctx.key.name}${ctx.entry.deleting ? " delete" : ""}`);
+    if (ctx.entry.deleting) return { deleted: true };
+    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "ok", ctx.state.generation);
+    ctx.state.status.observedGeneration = ctx.state.generation;
+    return {};
+  };
+  const waitsForManager: Reconciler = async (ctx) => {
+    calls.push(`${ctx.key.kind}/${ctx.key.name}`);
+    const o = ctx.entry.object as LabObject & { spec: { managerRef: { name: string } } };
+    const dep = await dependency(ctx, { kind: "LabManager", namespace: "default", name: o.spec.managerRef.name });
+    if (!dep || !isTrue(dep.state?.status.conditions, "Ready")) {
+      ctx.state.status.conditions = markReconciling(ctx.state.status.conditions, "WaitingForDependency", "manager", ctx.state.generation);
+      return {};
+    }
+    return ready(ctx);
+  };
+  return { calls, reconcilers: { LabManager: ready, LibvirtNetwork: waitsForManager, TripleOUndercloud: ready, ...behaviour } };
+}
+
+/** Poll until read() gives a value (the machine may be busy), at most 5 s. */
+async function eventually<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function withManager(
+  behaviour: Partial<Record<Kind, Reconciler>>,
+  fn: (m: ControllerManager, states: FileStateStore, calls: string[]) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "labmgr-"));
+  const states = new FileStateStore(dir);
+  const h = harness(behaviour);
+  const m = new ControllerManager({ reconcilers: h.reconcilers, states, log: pino({ level: "silent" }), workers: 2 });
+  m.start();
+  try {
+    await fn(m, states, h.calls);
+  } finally {
+    await m.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("a network waits for its Manager and is re-queued when the Manager becomes Ready", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const slowManager: Reconciler = async (ctx) => {
+    await gate;
+    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "ok", ctx.state.generation);
+    ctx.state.status.observedGeneration = ctx.state.generation;
+    return {};
+  };
+  await withManager({ LabManager: slowManager }, async (m, states, calls) => {
+    m.upsert(net("n1", "lab"), {});
+    m.upsert(lm("lab"), {});
+    const settled = waitForSettled(m, states, { timeoutMs: 10_000 });
+    try {
+      const waiting = await eventually(async () => {
+        const s = await states.load("LibvirtNetwork", "default", "n1");
+        return s?.status.conditions.find((c) => c.type === "Ready")?.reason;
+      });
+      assert.equal(waiting, "WaitingForDependency");
+    } finally {
+      release();
+    }
+    const outcome = await settled;
+    assert.ok(outcome.ok, calls.join(",") + JSON.stringify(outcome.notReady.map((s) => [s.name, s.status.conditions])));
+    assert.ok(calls.filter((c) => c === "LibvirtNetwork/n1").length >= 2, calls.join(", "));
+  });
+});
+
+test("an unchanged spec does not re-queue; a changed one bumps the generation", async () => {
+  await withManager({}, async (m, states, calls) => {
+    m.upsert(lm("lab"), {});
+    await waitForSettled(m, states, { timeoutMs: 3000 });
+    m.upsert(lm("lab"), {});
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(calls.length, 1, calls.join(", "));
+    m.upsert(lm("lab", "10.0.0.2"), {});
+    await waitForSettled(m, states, { timeoutMs: 3000 });
+    const s = await states.load("LabManager", "default", "lab");
+    assert.equal(s?.generation, 2);
+    assert.equal(s?.status.observedGeneration, 2);
+  });
+});
+
+test("invalid input keeps the last good object and says why in InputValid", async () => {
+  await withManager({}, async (m, states) => {
+    m.upsert(lm("lab"), {});
+    await waitForSettled(m, states, { timeoutMs: 3000 });
+    m.invalid({ kind: "LabManager", namespace: "default", name: "lab" }, ["f.yaml:1 LabManager/lab spec.address: bad"]);
+    const input = await eventually(async () =>
+      (await states.load("LabManager", "default", "lab"))?.status.conditions.find((c) => c.type === "InputValid"),
+    );
+    const s = await states.load("LabManager", "default", "lab");
+    assert.equal(input?.status, "False");
+    assert.match(input?.message ?? "", /spec\.address: bad/);
+    assert.equal((s?.lastGoodObject?.spec as { address: string }).address, "10.0.0.1");
+  });
+});
+
+test("a failing reconcile is retried with backoff and its error recorded", async () => {
+  let attempts = 0;
+  const flaky: Reconciler = async (ctx: ReconcileContext) => {
+    attempts += 1;
+    if (attempts < 3) throw Object.assign(new Error("connection reset"), { name: "Unreachable" });
+    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "ok", ctx.state.generation);
+    ctx.state.status.observedGeneration = ctx.state.generation;
+    return {};
+  };
+  await withManager({ LabManager: flaky }, async (m, states) => {
+    m.upsert(lm("lab"), {});
+    const outcome = await waitForSettled(m, states, { timeoutMs: 10_000 });
+    assert.ok(outcome.ok);
+    assert.equal(attempts, 3);
+    const s = await states.load("LabManager", "default", "lab");
+    assert.ok(s?.events.some((e) => e.reason === "Unreachable" && e.count === 2), JSON.stringify(s?.events));
+  });
+});
+
+test("removing an object runs its deletion and forgets its state", async () => {
+  await withManager({}, async (m, states, calls) => {
+    m.upsert(lm("lab"), {});
+    await waitForSettled(m, states, { timeoutMs: 3000 });
+    m.remove({ kind: "LabManager", namespace: "default", name: "lab" });
+    const outcome = await waitForSettled(m, states, { timeoutMs: 3000 });
+    assert.ok(outcome.ok);
+    assert.ok(calls.includes("LabManager/lab delete"));
+    assert.equal(await states.load("LabManager", "default", "lab"), undefined);
+  });
+});

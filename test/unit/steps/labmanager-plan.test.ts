@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { planManager } from "../../../src/steps/labmanager/plan.js";
+import { sudoersPath } from "../../../src/steps/labmanager/paths.js";
+import { PlanBlocked } from "../../../src/steps/types.js";
+import { bareDebian, converged, inputs, seedSpec } from "./manager-fixtures.js";
+
+const ids = (steps: { id: string }[]) => steps.map((s) => s.id);
+
+describe("LabManager plan", () => {
+  it("orders every step for a bare Debian host", () => {
+    const spec = seedSpec();
+    const facts = bareDebian();
+    facts.defaultRoutes = [{ dev: "eth0" }];
+    const steps = planManager(spec, facts, inputs);
+    assert.deepEqual(ids(steps), [
+      "packages",
+      "timezone",
+      "libvirtd",
+      "bridge/public",
+      "bridge/openstack",
+      "qemu-bridge-helper",
+      "virtualbmc/install",
+      "virtualbmc/service",
+      "user/manager",
+      "user/manager/sudoers",
+      "user/manager/home",
+      "user/manager/authorized-key",
+      "user/manager/shell-rc",
+      "libvirt-network-hook",
+    ]);
+    assert.ok(
+      steps.every((s) => s.drift === undefined),
+      "first apply is not drift",
+    );
+  });
+
+  it("records ownership only for what the plan creates", () => {
+    const owns = planManager(seedSpec(), bareDebian(), inputs).flatMap((s) => (s.owns ? [s.owns] : []));
+    assert.deepEqual(owns, [
+      { kind: "bridge", name: "public" },
+      { kind: "bridge", name: "openstack" },
+      { kind: "vbmcd", name: "vbmcd" },
+      { kind: "user", name: "manager" },
+      { kind: "sudoers", name: sudoersPath("manager") },
+    ]);
+  });
+
+  it("plans nothing for a converged host", () => {
+    const spec = seedSpec();
+    assert.deepEqual(ids(planManager(spec, converged(spec), { ...inputs, wasConverged: true })), []);
+  });
+
+  it("repairs a stopped libvirtd and says it was drift", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.services.libvirtd = { active: "inactive", enabled: "enabled" };
+    const steps = planManager(spec, facts, { ...inputs, wasConverged: true });
+    assert.deepEqual(ids(steps), ["libvirtd"]);
+    assert.match(steps[0]!.drift ?? "", /libvirtd inactive/);
+  });
+
+  it("restores a deleted sudoers file, and owns it again", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    delete facts.files[sudoersPath("manager")];
+    const steps = planManager(spec, facts, { ...inputs, wasConverged: true });
+    assert.deepEqual(ids(steps), ["user/manager/sudoers"]);
+    assert.match(steps[0]!.drift ?? "", /missing/);
+    assert.deepEqual(steps[0]!.owns, { kind: "sudoers", name: sudoersPath("manager") });
+  });
+
+  it("recreates a bridge deleted by hand", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.links = facts.links
+      .filter((l) => l.ifname !== "openstack")
+      .map((l) => ({ ...l, master: l.master === "openstack" ? null : l.master }));
+    const steps = planManager(spec, facts, { ...inputs, wasConverged: true });
+    assert.deepEqual(ids(steps), ["bridge/openstack"]);
+    assert.match(steps[0]!.drift ?? "", /bridge openstack gone/);
+  });
+
+  it("notices a hand-edited bridge file and a member NIC taken out", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.files["/etc/systemd/network/50-lab-public.network"]!.sha256 = "0".repeat(64);
+    const steps = planManager(spec, facts, { ...inputs, wasConverged: true });
+    assert.deepEqual(ids(steps), ["bridge/public"]);
+    const facts2 = converged(spec);
+    facts2.links = facts2.links.map((l) => (l.ifname === "eno2" ? { ...l, master: null } : l));
+    assert.match(planManager(spec, facts2, inputs)[0]!.description, /eno2 not in openstack/);
+  });
+
+  it("removes member files of NICs taken out of the spec", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.files["/etc/systemd/network/50-lab-openstack-eno9.network"] = {
+      sha256: "x",
+      mode: "644",
+      owner: "root:root",
+    };
+    const steps = planManager(spec, facts, inputs);
+    assert.deepEqual(ids(steps), ["bridge/openstack"]);
+    assert.match(steps[0]!.description, /50-lab-openstack-eno9.network no longer wanted/);
+  });
+
+  it("refuses to move the NIC carrying the SSH session into a bridge", () => {
+    const spec = seedSpec();
+    const facts = bareDebian();
+    facts.sshIface = "eno1";
+    assert.throws(
+      () => planManager(spec, facts, inputs),
+      (e: unknown) => e instanceof PlanBlocked && /eno1/.test(e.message),
+    );
+  });
+
+  it("refuses to move the default-route NIC, unless the bridge allows it", () => {
+    const facts = bareDebian();
+    facts.defaultRoutes = [{ dev: "eno2" }];
+    assert.throws(() => planManager(seedSpec(), facts, inputs), PlanBlocked);
+    const allowed = seedSpec({
+      bridges: [
+        {
+          name: "openstack",
+          interfaces: ["eno2"],
+          dhcp: true,
+          addresses: [],
+          stp: true,
+          forwardDelay: 2,
+          moveDefaultRoute: true,
+        },
+      ],
+    });
+    assert.ok(ids(planManager(allowed, facts, inputs)).includes("bridge/openstack"));
+  });
+
+  it("does not block once the lifeline NIC is already in its bridge", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.defaultRoutes = [{ dev: "public" }];
+    facts.sshIface = "eno1";
+    assert.deepEqual(ids(planManager(spec, facts, inputs)), []);
+  });
+
+  it("installs only the missing packages, refreshing stale apt lists", () => {
+    const spec = seedSpec({ packages: ["tcpdump"] });
+    const facts = converged(spec);
+    facts.installed = facts.installed.filter((p) => p !== "ipmitool" && p !== "tcpdump");
+    facts.aptListsAgeSeconds = 3 * 24 * 3600;
+    const [step] = planManager(spec, facts, inputs);
+    assert.equal(step?.description, "install 2 packages: ipmitool tcpdump");
+  });
+
+  it("upgrades the system only before the first convergence", () => {
+    const spec = seedSpec({ upgrade: true });
+    assert.match(planManager(spec, converged(spec), inputs)[0]!.description, /^upgrade the system/);
+    assert.deepEqual(ids(planManager(spec, converged(spec), { ...inputs, wasConverged: true })), []);
+  });
+
+  it("reinstalls VirtualBMC when the pinned version changes, and restarts vbmcd", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.vbmcVersion = "3.0.0";
+    assert.deepEqual(ids(planManager(spec, facts, inputs)), ["virtualbmc/install", "virtualbmc/service"]);
+  });
+
+  it("leaves VirtualBMC alone when disabled", () => {
+    const spec = seedSpec();
+    spec.virtualBMC.enabled = false;
+    assert.ok(!ids(planManager(spec, bareDebian(), inputs)).some((id) => id.startsWith("virtualbmc")));
+  });
+
+  it("authorizes the key by identity, whatever its comment", () => {
+    const spec = seedSpec();
+    const other = {
+      ...inputs,
+      managerPublicKey: inputs.managerPublicKey.replace("manager@manager", "renamed"),
+    };
+    assert.deepEqual(ids(planManager(spec, converged(spec), other)), []);
+    const newKey = { ...inputs, managerPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther x" };
+    assert.deepEqual(ids(planManager(spec, converged(spec), newKey)), ["user/manager/authorized-key"]);
+  });
+
+  it("accepts a home already traversable by others, fixes a private one", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.user.homeMode = "755";
+    assert.deepEqual(ids(planManager(spec, facts, inputs)), []);
+    facts.user.homeMode = "700";
+    assert.deepEqual(ids(planManager(spec, facts, inputs)), ["user/manager/home"]);
+  });
+
+  it("blocks with a clear message when the OS is neither Debian nor EL", () => {
+    const facts = bareDebian();
+    facts.osFamily = undefined;
+    facts.os.id = "alpine";
+    assert.throws(() => planManager(seedSpec(), facts, inputs), /neither apt nor dnf.*alpine/);
+  });
+});

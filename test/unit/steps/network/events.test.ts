@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ObjectKey } from "../../../../src/api/index.js";
+import {
+  LibvirtEventWatcher,
+  NET_EVENT_ARGV,
+  parseLibvirtEvent,
+} from "../../../../src/controllers/libvirt-events.js";
+import { createLogger } from "../../../../src/log.js";
+import type { RemoteHost, RemoteStream } from "../../../../src/remote/types.js";
+import { RecordingHost } from "./support.js";
+
+describe("parseLibvirtEvent", () => {
+  it("reads virsh 9.0 network event lines, with and without --timestamp", () => {
+    assert.deepEqual(
+      parseLibvirtEvent("2026-11-25 13:14:30.491+0000: event 'lifecycle' for network hcp: Stopped"),
+      {
+        object: "network",
+        name: "hcp",
+        type: "lifecycle",
+        detail: "Stopped",
+        timestamp: "2026-11-25 13:14:30.491+0000",
+      },
+    );
+    assert.equal(parseLibvirtEvent("event 'lifecycle' for network a: b: Started")?.name, "a: b");
+  });
+
+  it("reads domain event lines (quoted names) and ignores anything else", () => {
+    assert.deepEqual(parseLibvirtEvent("event 'lifecycle' for domain 'vm 1': Stopped Destroyed"), {
+      object: "domain",
+      name: "vm 1",
+      type: "lifecycle",
+      detail: "Stopped Destroyed",
+    });
+    assert.equal(parseLibvirtEvent("events received: 3"), undefined);
+    assert.equal(parseLibvirtEvent(""), undefined);
+  });
+});
+
+/** A host whose streams the test feeds and breaks. */
+class StreamHost extends RecordingHost implements RemoteHost {
+  readonly streams: Array<{
+    argv: string[];
+    onLine: (l: string) => void;
+    end: (reason: "exited" | "broken") => void;
+    closed: boolean;
+  }> = [];
+  private waiters: Array<() => void> = [];
+
+  override stream(argv: readonly string[], onLine: (line: string) => void): RemoteStream {
+    let end!: (reason: "closed" | "exited" | "broken") => void;
+    const done = new Promise<{ reason: "closed" | "exited" | "broken" }>(
+      (resolve) => (end = (reason) => resolve({ reason })),
+    );
+    const entry = { argv: [...argv], onLine, end, closed: false };
+    this.streams.push(entry);
+    for (const w of this.waiters.splice(0)) w();
+    return {
+      done,
+      close: () => {
+        entry.closed = true;
+        end("closed");
+      },
+    };
+  }
+
+  async streamCount(n: number): Promise<void> {
+    while (this.streams.length < n) await new Promise<void>((r) => this.waiters.push(r));
+  }
+}
+
+const key = (name: string): ObjectKey => ({ kind: "LibvirtNetwork", namespace: "default", name });
+
+describe("LibvirtEventWatcher", () => {
+  const networks = () => [
+    { key: key("hypervisor-control-plane"), libvirtName: "hypervisor-control-plane" },
+    { key: key("pub"), libvirtName: "public" },
+  ];
+
+  it("enqueues the object whose libvirt network changed, and only that one", async () => {
+    const host = new StreamHost();
+    const queued: string[] = [];
+    const watcher = new LibvirtEventWatcher({ log: createLogger({ level: "silent" }) });
+    watcher.start("default/lab", host, networks, (k) => queued.push(k.name));
+    await host.streamCount(1);
+    assert.deepEqual(host.streams[0]!.argv, [...NET_EVENT_ARGV]);
+    host.streams[0]!.onLine("2026-11-25 13:14:30.491+0000: event 'lifecycle' for network public: Stopped");
+    host.streams[0]!.onLine("2026-11-25 13:14:31.000+0000: event 'lifecycle' for network default: Started");
+    assert.deepEqual(queued, ["pub"]);
+    await watcher.stop();
+    assert.equal(host.streams[0]!.closed, true);
+  });
+
+  it("reconnects after the stream breaks and re-queues every network of the Manager", async () => {
+    const host = new StreamHost();
+    const queued: string[] = [];
+    const watcher = new LibvirtEventWatcher({
+      log: createLogger({ level: "silent" }),
+      backoff: { baseMs: 1, maxMs: 5 },
+    });
+    watcher.start("default/lab", host, networks, (k) => queued.push(k.name));
+    await host.streamCount(1);
+    assert.deepEqual(queued, []);
+    host.streams[0]!.end("broken");
+    await host.streamCount(2);
+    assert.deepEqual(queued.sort(), ["hypervisor-control-plane", "pub"]);
+    host.streams[1]!.onLine("event 'lifecycle' for network hypervisor-control-plane: Stopped");
+    assert.equal(queued.length, 3);
+    await watcher.stop();
+    assert.equal(host.streams.length, 2);
+  });
+
+  it("stops during a backoff without reconnecting", async () => {
+    const host = new StreamHost();
+    const watcher = new LibvirtEventWatcher({
+      log: createLogger({ level: "silent" }),
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+    });
+    watcher.start("default/lab", host, networks, () => undefined);
+    await host.streamCount(1);
+    host.streams[0]!.end("exited");
+    await new Promise((r) => setImmediate(r));
+    const started = Date.now();
+    await watcher.stop();
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(host.streams.length, 1);
+    assert.equal(watcher.watching("default/lab"), false);
+  });
+});
