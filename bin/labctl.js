@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process */
 // Runs the compiled CLI when dist/ is current, otherwise the TypeScript sources through tsx
 // (so a stale build never hides an edit).
 import { existsSync, readdirSync, statSync } from "node:fs";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { secretRef } from "./meta.js";
 
 /**
  * Linux limits interface names to 15 bytes (IFNAMSIZ - 1). The charset is ASCII-only, so
@@ -36,6 +37,7 @@ export const duration = z
 
 export const ianaTimezone = z
   .string()
+  .max(64)
   .regex(/^[A-Za-z]+(?:[/_+-][A-Za-z0-9]+)*$/, "must be an IANA timezone like America/Chicago or UTC");
 
 export const posixUserName = z
@@ -51,10 +53,107 @@ export const hostName = z
   );
 
 /** A distribution package name (rpm or deb). */
-export const packageName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_+.-]*$/, "must be a package name");
+export const packageName = z
+  .string()
+  .max(255)
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_+.-]*$/, "must be a package name");
 
-/** An absolute path without newlines (it ends up in unit files and shell arguments). */
-export const absolutePath = z.string().regex(/^\/[^\n\r\0]*$/, "must be an absolute path without newlines");
+/*
+ * Paths reach unit files, INI files, ssh_config and remote argv: letters, digits and
+ * ._+@%=:,/- only (no whitespace, quotes, shell metacharacters or newlines), and never a '..'
+ * (a dot must be followed by another character than a dot). No lookahead: the CRD patterns
+ * are checked by the API server's RE2 too.
+ */
+const pathChar = "[A-Za-z0-9_+@%=:,/-]";
+const pathBody = `(${pathChar}|\\.${pathChar})*\\.?`;
+const pathRules = "letters, digits and ._+@%=:,/- only, without '..'";
+
+/** An absolute path (it ends up in unit files, config files and shell arguments). */
+export const absolutePath = z
+  .string()
+  .max(4096)
+  .regex(new RegExp(`^/${pathBody}$`), `must be an absolute path of ${pathRules}`);
+
+/** A relative or absolute path, same characters as absolutePath. */
+export const relativeOrAbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(new RegExp(`^${pathBody}$`), `must be a path of ${pathRules}`);
+
+const urlChar = "[A-Za-z0-9_~:/?#@!&+,;=%-]";
+const urlBody = `(${urlChar}|\\.${urlChar})+\\.?`;
+
+/**
+ * A URL for download tools and config files: `^(schemes)://...suffix$`. No whitespace,
+ * quotes, backslashes, '$', '`', '<', '>', '|', braces or brackets, and no '..' (no path
+ * traversal in file:// URLs). `absolute` also accepts an absolute path.
+ */
+export function url(opts: { schemes: string; suffix?: string; absolute?: boolean; what: string }) {
+  const alternatives = [`(${opts.schemes})://${urlBody}${opts.suffix ?? ""}`];
+  if (opts.absolute) alternatives.push(`/${pathBody}`);
+  return z
+    .string()
+    .max(2048)
+    .regex(
+      new RegExp(`^(${alternatives.join("|")})$`),
+      `must be ${opts.what}, without whitespace, quotes, shell metacharacters or '..'`,
+    );
+}
+
+/**
+ * What the operator connects to: a DNS name (its last label starts with a letter, so no
+ * malformed dotted quad slips through), an IPv4 address or an IPv6 literal.
+ */
+const dnsLabel = "[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?";
+const topLabel = "[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?";
+const ipv6Literal = "([0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}";
+export const hostAddress = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    new RegExp(`^((${dnsLabel}\\.)*${topLabel}\\.?|${ipv4Source}|${ipv6Literal})$`),
+    "must be a DNS name, an IPv4 address or an IPv6 address",
+  );
+
+/** An osinfo short id as virt-install --os-variant takes it: centos7.0, rhel8.4, generic. */
+export const osVariant = z
+  .string()
+  .max(64)
+  .regex(/^[a-z][a-z0-9._-]*$/, "must be an osinfo short id like centos7.0 (see `osinfo-query os`)");
+
+/**
+ * An INI value of undercloud.conf: one line of letters, digits, spaces and ._,:/@%+=*- —
+ * no newline (a new setting), no '[' or ']' (a section), no quotes, '$' (oslo.config
+ * interpolation) or shell metacharacters.
+ */
+export const iniValue = z
+  .string()
+  .max(4096)
+  .regex(
+    /^[A-Za-z0-9 _.,:/@%+=*-]*$/,
+    "must be one line of letters, digits, spaces and ._,:/@%+=*- (no newline, brackets, quotes or '$')",
+  );
+
+/** A Kubernetes Secret key. */
+export const secretKey = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$/,
+    "must be a Secret key (letters, digits, '-', '_', '.')",
+  );
+
+/**
+ * meta's secretRef with its free-text fields tightened: a secret file is read by labctl and
+ * sent to the host, and lands in ssh_config (IdentityFile), so no '..', whitespace or quotes.
+ */
+export const checkedSecretRef = secretRef.extend({
+  key: secretKey.default("value").describe("Key inside the Secret."),
+  file: relativeOrAbsolutePath.optional().describe("Path of a file holding the value (file mode)."),
+});
 
 /** A TCP/UDP port above the privileged range. */
 export const unprivilegedPort = z

@@ -1,6 +1,9 @@
 import { z } from "zod";
 
-const driverName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be an Ironic driver or interface name");
+const driverName = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "must be an Ironic driver or interface name");
 
 /**
  * The seed's enabled Ironic hardware types and interfaces (undercloud.conf, stable/train

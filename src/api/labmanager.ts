@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { baseStatus } from "./conditions.js";
-import { API_VERSION, deletionPolicy, driftPolicy, objectMeta, secretRef } from "./meta.js";
+import { API_VERSION, deletionPolicy, driftPolicy, objectMeta } from "./meta.js";
 import {
   absolutePath,
+  checkedSecretRef as secretRef,
   cidr,
   duration,
   ifaceName,
+  hostAddress,
   ianaTimezone,
   packageName,
   posixUserName,
@@ -45,6 +47,7 @@ export const virtualBMCSpec = z.object({
   enabled: z.boolean().default(true),
   version: z
     .string()
+    .max(64)
     .regex(/^[0-9][0-9A-Za-z.+-]*$/, "must be a version like 3.1.0")
     .default("3.1.0"),
   configDir: absolutePath.default("/etc/virtualbmc"),
@@ -86,7 +89,7 @@ export const networkHookSpec = z
   .describe("The /etc/libvirt/hooks/network script that NATs LibvirtNetwork spec.masquerade subnets.");
 
 export const labManagerSpec = z.object({
-  address: z.string().min(1).max(253).describe("Host name or IP address of the Manager."),
+  address: hostAddress.describe("Host name or IP address of the Manager."),
   ssh: sshSpec.default(sshSpec.parse({})),
   osFamily: z.enum(["auto", "debian", "el"]).default("auto"),
   timezone: ianaTimezone.default("America/Chicago"),

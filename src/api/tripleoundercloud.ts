@@ -1,17 +1,22 @@
 import { z } from "zod";
 import { baseStatus } from "./conditions.js";
-import { API_VERSION, deletionPolicy, driftPolicy, localRef, objectMeta, secretRef } from "./meta.js";
+import { API_VERSION, deletionPolicy, driftPolicy, localRef, objectMeta } from "./meta.js";
 import {
   absolutePath,
+  checkedSecretRef as secretRef,
   cidr,
   duration,
   hostName,
   ianaTimezone,
   ifaceName,
+  iniValue,
   ipv4,
+  osVariant,
   packageName,
   posixUserName,
+  relativeOrAbsolutePath,
   unprivilegedPort,
+  url,
 } from "./fields.js";
 import { ironicInterfaces } from "./ironic.js";
 
@@ -22,9 +27,11 @@ export const DEFAULT_BASE_IMAGE_URL =
   "https://cloud.centos.org/centos/7/images/CentOS-7-x86_64-GenericCloud-1907.qcow2";
 
 export const baseImage = z.object({
-  url: z
-    .string()
-    .regex(/^(https?|file):\/\/\S+$|^\/\S+$/, "must be an http(s):// or file:// URL, or an absolute path"),
+  url: url({
+    schemes: "https?|file",
+    absolute: true,
+    what: "an http(s):// or file:// URL, or an absolute path",
+  }),
   checksum: z
     .string()
     .regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>")
@@ -44,10 +51,9 @@ export const bmcSpec = z.object({
 });
 
 /** Relative paths in undercloud.conf are under the guest user's home, as in the seed ($HOME/...). */
-const homePath = z
-  .string()
-  .regex(/^[^\n\r\0]+$/, "must be a path without newlines")
-  .describe("Relative paths are resolved under the guest user's home directory.");
+const homePath = relativeOrAbsolutePath.describe(
+  "Relative paths are resolved under the guest user's home directory.",
+);
 
 export const undercloudConf = z.object({
   outputDir: homePath.default("undercloud"),
@@ -60,24 +66,25 @@ export const undercloudConf = z.object({
   updatePackages: z.boolean().default(false).describe("The seed used true; slow, so opt-in here."),
   ironic: ironicInterfaces.default(ironicInterfaces.parse({})),
   extra: z
-    .record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string().regex(/^[^\n\r]*$/, "must be one line"))
+    .record(z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be an undercloud.conf option name"), iniValue)
     .default({})
     .describe("Further [DEFAULT] settings, written as key = value."),
 });
 
 export const tripleoRepositories = z.object({
-  indexUrl: z
-    .string()
-    .regex(/^https?:\/\/\S+\/$/, "must be an http(s):// URL ending in /")
+  indexUrl: url({ schemes: "https?", suffix: "/", what: "an http(s):// URL ending in /" })
     .default("https://trunk.rdoproject.org/centos7/current/")
     .describe("Package index scanned for the python*-tripleo-repos package (as the seed did)."),
-  packageUrl: z
-    .string()
-    .regex(/^https?:\/\/\S+\.rpm$/, "must be an http(s):// URL of an .rpm")
+  packageUrl: url({ schemes: "https?", suffix: "\\.rpm", what: "an http(s):// URL of an .rpm" })
     .optional()
     .describe("Pin the tripleo-repos package instead of scanning indexUrl."),
   components: z
-    .array(z.string().regex(/^[a-z0-9-]+$/))
+    .array(
+      z
+        .string()
+        .max(63)
+        .regex(/^[a-z0-9][a-z0-9-]*$/, "must be a tripleo-repos component like current"),
+    )
     .default(["current", "ceph"])
     .describe("Arguments to `tripleo-repos` after the release."),
 });
@@ -98,11 +105,13 @@ export const containerImageTags = z
 export const tripleoSpec = z.object({
   release: z
     .string()
+    .max(32)
     .regex(/^[a-z]+$/, "must be a release name like train")
     .default("train"),
   profile: z
     .string()
-    .regex(/^[a-z0-9-]+$/)
+    .max(63)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, "must be a guest profile name like centos-tripleo")
     .default("centos-tripleo")
     .describe("The in-guest command set in configuration/guest-profiles/."),
   repositories: tripleoRepositories.default(tripleoRepositories.parse({})),
@@ -132,7 +141,7 @@ export const tripleoUndercloudSpec = z.object({
   managerRef: localRef,
   domainName: z
     .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/)
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, "must be a libvirt domain name")
     .optional()
     .describe("libvirt domain name; defaults to metadata.name."),
   baseImage: baseImage.default({ url: DEFAULT_BASE_IMAGE_URL }),
@@ -141,7 +150,7 @@ export const tripleoUndercloudSpec = z.object({
   vcpus: z.number().int().min(1).max(256).default(4),
   memoryMiB: z.number().int().min(128).max(1048576).default(16000),
   virtType: z.enum(["auto", "kvm", "qemu"]).default("auto"),
-  osVariant: z.string().default("centos7.0"),
+  osVariant: osVariant.default("centos7.0"),
   nics: z
     .array(undercloudNic)
     .min(1)

@@ -14,7 +14,7 @@ import { planNetwork } from "../steps/network/plan.js";
 import { applySteps } from "./applysteps.js";
 import { failLifecycle } from "./failures.js";
 import type { HostAccess } from "./hostaccess.js";
-import { reportLifecycle } from "./report.js";
+import { reportLifecycle, setAspect } from "./report.js";
 
 /** How soon to look again while the Manager is not Ready. */
 const DEPENDENCY_REQUEUE_MS = 10_000;
@@ -56,6 +56,7 @@ async function converge(
   }
   const host = await hosts.manager(manager);
   lifecycle.send({ type: "CONNECTED" });
+  setAspect(ctx.state, "Reachable", true, "Connected", `connected to ${host.id}`);
   const name = libvirtNetworkName(net);
   const hook = hookOptions(manager);
 

@@ -57,11 +57,24 @@ export const isAlreadyExists = (err: unknown): boolean => statusOf(err) === 409;
 /** One line for logs and conditions: never the request or response body with secrets. */
 export function apiErrorLine(err: unknown): string {
   if (err instanceof ApiException) {
-    const body = err.body as { message?: unknown } | string | undefined;
-    const message = typeof body === "object" && typeof body?.message === "string" ? body.message : "";
+    const message = statusMessage(err.body);
     return `API server answered ${err.code}${message ? `: ${message}` : ""}`;
   }
   return (err as Error).message ?? String(err);
+}
+
+/** The message of a metav1.Status body (parsed or not); nothing else of the body. */
+function statusMessage(body: unknown): string {
+  let parsed = body;
+  if (typeof body === "string") {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return "";
+    }
+  }
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof message === "string" ? message.slice(0, 500) : "";
 }
 
 /** The custom-object coordinates of one of our kinds. */

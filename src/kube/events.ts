@@ -36,7 +36,13 @@ export class EventRecorder {
   ) {}
 
   /** Never throws: an event that cannot be written is logged and dropped. */
-  async record(subject: EventSubject, type: "Normal" | "Warning", reason: string, note: string, times = 1): Promise<void> {
+  async record(
+    subject: EventSubject,
+    type: "Normal" | "Warning",
+    reason: string,
+    note: string,
+    times = 1,
+  ): Promise<void> {
     const id = [subject.namespace, subject.kind, subject.name, type, reason, note].join("\u0000");
     try {
       const previous = this.emitted.get(id);

@@ -10,7 +10,9 @@ export async function startHealthServer(port: number, ready: () => boolean): Pro
     if (path === "/healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     if (path === "/readyz") {
       const ok = ready();
-      return void res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : "not ready\n");
+      return void res
+        .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
+        .end(ok ? "ok\n" : "not ready\n");
     }
     res.writeHead(404).end();
   });

@@ -83,7 +83,9 @@ export class LeaderElector {
         // Not awaited: starting the work must never delay the next renewal.
         void Promise.resolve()
           .then(() => this.opts.onStartedLeading())
-          .catch((err: Error) => this.opts.log.error({ err: err.message }, "starting the leader's work failed"));
+          .catch((err: Error) =>
+            this.opts.log.error({ err: err.message }, "starting the leader's work failed"),
+          );
       } else if (!ok && this.leading && Date.now() - lastRenew > this.renewDeadlineMs) {
         this.opts.log.warn({ identity: this.identity }, "could not renew the lease in time; stepping down");
         await this.stepDown();
@@ -151,7 +153,10 @@ export class LeaderElector {
     try {
       const lease = await readLease(clients, namespace, name);
       if (!lease || lease.spec?.holderIdentity !== this.identity) return;
-      const body: V1Lease = { ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 } };
+      const body: V1Lease = {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 },
+      };
       await clients.coordination.replaceNamespacedLease({ namespace, name, body });
     } catch (err) {
       this.opts.log.warn({ err: apiErrorLine(err) }, "could not release the lease");
@@ -170,7 +175,11 @@ export class LeaderElector {
   }
 }
 
-async function readLease(clients: KubeClients, namespace: string, name: string): Promise<V1Lease | undefined> {
+async function readLease(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+): Promise<V1Lease | undefined> {
   try {
     return await clients.coordination.readNamespacedLease({ namespace, name });
   } catch (err) {

@@ -27,7 +27,10 @@ export interface ObjectId {
 /** The live object, or undefined once it is gone. */
 export async function getObject(clients: KubeClients, id: ObjectId): Promise<LiveObject | undefined> {
   try {
-    return (await clients.custom.getNamespacedCustomObject({ ...kindResource(id.kind), ...id })) as LiveObject;
+    return (await clients.custom.getNamespacedCustomObject({
+      ...kindResource(id.kind),
+      ...id,
+    })) as LiveObject;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -53,7 +56,10 @@ export async function updateFinalizers(
     if (after.length === before.length && after.every((f, i) => f === before[i])) return true;
     const body = { metadata: { finalizers: after, resourceVersion: live.metadata.resourceVersion } };
     try {
-      await clients.custom.patchNamespacedCustomObject({ ...kindResource(id.kind), ...id, body }, MERGE_PATCH);
+      await clients.custom.patchNamespacedCustomObject(
+        { ...kindResource(id.kind), ...id, body },
+        MERGE_PATCH,
+      );
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -76,7 +82,10 @@ export async function patchStatus(
   for (const field of Object.keys(live.status ?? {})) if (!(field in status)) patch[field] = null;
   try {
     const body = { status: patch };
-    await clients.custom.patchNamespacedCustomObjectStatus({ ...kindResource(id.kind), ...id, body }, MERGE_PATCH);
+    await clients.custom.patchNamespacedCustomObjectStatus(
+      { ...kindResource(id.kind), ...id, body },
+      MERGE_PATCH,
+    );
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;

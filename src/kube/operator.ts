@@ -40,10 +40,38 @@ export interface KubernetesOperatorOptions {
 export function createKubernetesOperator(opts: KubernetesOperatorOptions) {
   const identity = opts.identity ?? defaultIdentity();
   const events = new EventRecorder(opts.clients, identity, opts.log);
-  const states = new KubernetesStateStore({ clients: opts.clients, events, log: opts.log, namespaces: opts.namespaces });
-  const manager = new ControllerManager({ reconcilers: opts.reconcilers, states, log: opts.log, workers: opts.workers });
+  const states = new KubernetesStateStore({
+    clients: opts.clients,
+    events,
+    log: opts.log,
+    namespaces: opts.namespaces,
+  });
+  const manager = new ControllerManager({
+    reconcilers: withFinalizer(opts.reconcilers, states),
+    states,
+    log: opts.log,
+    workers: opts.workers,
+  });
   const source = new KubernetesSource({ clients: opts.clients, namespaces: opts.namespaces, log: opts.log });
   return { manager, source, states };
+}
+
+/** Every reconcile of an object that is not being deleted starts with our finalizer on it. */
+function withFinalizer(
+  reconcilers: Record<Kind, Reconciler>,
+  states: KubernetesStateStore,
+): Record<Kind, Reconciler> {
+  const wrap =
+    (reconcile: Reconciler): Reconciler =>
+    async (ctx) => {
+      if (!ctx.entry.deleting && ctx.mutate)
+        await states.ensureFinalizer(ctx.key.kind, ctx.key.namespace, ctx.key.name);
+      return reconcile(ctx);
+    };
+  return Object.fromEntries(Object.entries(reconcilers).map(([kind, r]) => [kind, wrap(r)])) as Record<
+    Kind,
+    Reconciler
+  >;
 }
 
 export interface LeaderElectedOptions extends KubernetesOperatorOptions {
@@ -105,7 +133,10 @@ export class LeaderElectedOperator {
     // An object whose spec is invalid now keeps the last good spec from its record.
     await term.manager.adoptSavedState();
     term.manager.start();
-    this.opts.log.info({ namespaces: this.opts.namespaces.length ? this.opts.namespaces : "all" }, "operator running");
+    this.opts.log.info(
+      { namespaces: this.opts.namespaces.length ? this.opts.namespaces : "all" },
+      "operator running",
+    );
   }
 
   private async stopTerm(): Promise<void> {
@@ -135,7 +166,10 @@ export async function kubernetesRuntime(opts: RunKubernetesOptions) {
   return { clients: kubeClients(config), namespaces, leaseNamespace };
 }
 
-export async function serveHealth(port: number, operator: LeaderElectedOperator): Promise<Server | undefined> {
+export async function serveHealth(
+  port: number,
+  operator: LeaderElectedOperator,
+): Promise<Server | undefined> {
   if (!port) return undefined;
   return startHealthServer(port, () => operator.elector.apiReachable);
 }

@@ -29,7 +29,12 @@ export async function readRecord(clients: KubeClients, id: ObjectId): Promise<st
 }
 
 /** Replace the record, creating it on first write. */
-export async function writeRecord(clients: KubeClients, id: ObjectId, live: LiveObject, json: string): Promise<void> {
+export async function writeRecord(
+  clients: KubeClients,
+  id: ObjectId,
+  live: LiveObject,
+  json: string,
+): Promise<void> {
   const body: V1ConfigMap = {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -74,7 +79,9 @@ export interface StoredRecord {
 export async function listRecords(clients: KubeClients, namespaces: string[]): Promise<StoredRecord[]> {
   const labelSelector = RECORD_LABEL_KIND;
   const lists = namespaces.length
-    ? await Promise.all(namespaces.map((namespace) => clients.core.listNamespacedConfigMap({ namespace, labelSelector })))
+    ? await Promise.all(
+        namespaces.map((namespace) => clients.core.listNamespacedConfigMap({ namespace, labelSelector })),
+      )
     : [await clients.core.listConfigMapForAllNamespaces({ labelSelector })];
   const out: StoredRecord[] = [];
   for (const cm of lists.flatMap((l) => l.items)) {

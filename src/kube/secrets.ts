@@ -11,8 +11,13 @@ export class SecretMissing extends Error {
  * Secret `secretName`, key `key`, in the object's namespace. The value goes to the caller
  * only; it is never logged, put in status or events, or passed on a command line.
  */
-export async function readSecretRef(clients: KubeClients, namespace: string, ref: SecretRef): Promise<string> {
-  if (!ref.secretName) throw new SecretMissing("the reference names no secretName (Kubernetes mode needs one)");
+export async function readSecretRef(
+  clients: KubeClients,
+  namespace: string,
+  ref: SecretRef,
+): Promise<string> {
+  if (!ref.secretName)
+    throw new SecretMissing("the reference names no secretName (Kubernetes mode needs one)");
   const where = `Secret ${namespace}/${ref.secretName} key ${JSON.stringify(ref.key)}`;
   let data: Record<string, string> | undefined;
   try {

@@ -1,7 +1,14 @@
 import { API_VERSION, type Kind } from "../api/index.js";
 import type { KubeClients } from "../kube/client.js";
 import type { EventRecorder } from "../kube/events.js";
-import { getObject, isDeleting, patchStatus, updateFinalizers, type LiveObject, type ObjectId } from "../kube/objects.js";
+import {
+  getObject,
+  isDeleting,
+  patchStatus,
+  updateFinalizers,
+  type LiveObject,
+  type ObjectId,
+} from "../kube/objects.js";
 import { deleteRecord, listRecords, readRecord, writeRecord } from "../kube/records.js";
 import type { Logger } from "../log.js";
 import { emptyState, type EventRecord, type ObjectState, type StateStore } from "./state.js";
@@ -21,13 +28,14 @@ export interface KubernetesStateOptions {
  * Object state in Kubernetes mode. The public part goes to the object's status
  * subresource (merge patch: observedGeneration, kstatus conditions and the kind's
  * fields); the private record goes to an owned ConfigMap; new events become
- * events.k8s.io Events about the object. The first save of an object that is not being
- * deleted adds our finalizer, and that save comes before any remote change (applySteps
- * checkpoints before each step). remove() runs after cleanup and drops the finalizer.
+ * events.k8s.io Events about the object. Our finalizer is added before an object's first
+ * reconcile (ensureFinalizer, called by the Kubernetes-mode wiring) and checked again on
+ * every save; remove() runs after cleanup and drops it.
  * Only the elected leader writes, so the last saved state is cached in memory.
  */
 export class KubernetesStateStore implements StateStore {
   private readonly cached = new Map<string, ObjectState>();
+  private readonly finalized = new Set<string>();
 
   constructor(private readonly opts: KubernetesStateOptions) {}
 
@@ -40,6 +48,20 @@ export class KubernetesStateStore implements StateStore {
     return state;
   }
 
+  /**
+   * Add our finalizer to an object that is not being deleted, before its reconciler may
+   * touch a host (once per object while leading; save() checks again).
+   */
+  async ensureFinalizer(kind: Kind, namespace: string, name: string): Promise<void> {
+    const id = { kind, namespace, name };
+    if (this.finalized.has(idString(id))) return;
+    const live = await getObject(this.opts.clients, id);
+    if (live && !isDeleting(live) && !(live.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await updateFinalizers(this.opts.clients, id, (f) => (f.includes(FINALIZER) ? f : [...f, FINALIZER]));
+    }
+    this.finalized.add(idString(id));
+  }
+
   async save(state: ObjectState): Promise<void> {
     const id = { kind: state.kind, namespace: state.namespace, name: state.name };
     const previous = this.cached.get(idString(id)) ?? (await this.read(id));
@@ -47,7 +69,7 @@ export class KubernetesStateStore implements StateStore {
     const live = await getObject(this.opts.clients, id);
     if (!live) return; // gone (finalizer removed by hand): nothing left to write to
     if (!isDeleting(live) && !(live.metadata.finalizers ?? []).includes(FINALIZER)) {
-      await updateFinalizers(this.opts.clients, id, (f) => [...f, FINALIZER]);
+      await updateFinalizers(this.opts.clients, id, (f) => (f.includes(FINALIZER) ? f : [...f, FINALIZER]));
     }
     await patchStatus(this.opts.clients, id, live, { ...state.status });
     await writeRecord(this.opts.clients, id, live, JSON.stringify(state));
@@ -57,6 +79,7 @@ export class KubernetesStateStore implements StateStore {
   async remove(kind: Kind, namespace: string, name: string): Promise<void> {
     const id = { kind, namespace, name };
     this.cached.delete(idString(id));
+    this.finalized.delete(idString(id));
     await deleteRecord(this.opts.clients, id);
     await updateFinalizers(this.opts.clients, id, (f) => f.filter((x) => x !== FINALIZER));
   }
@@ -89,11 +112,26 @@ export class KubernetesStateStore implements StateStore {
   }
 
   /** Turn events added (or repeated) since the last save into Kubernetes Events. */
-  private async emitEvents(id: ObjectId, live: LiveObject, before: EventRecord[], after: EventRecord[]): Promise<void> {
-    const subject = { apiVersion: API_VERSION, kind: id.kind, namespace: id.namespace, name: id.name, uid: live.metadata.uid };
+  private async emitEvents(
+    id: ObjectId,
+    live: LiveObject,
+    before: EventRecord[],
+    after: EventRecord[],
+  ): Promise<void> {
+    const subject = {
+      apiVersion: API_VERSION,
+      kind: id.kind,
+      namespace: id.namespace,
+      name: id.name,
+      uid: live.metadata.uid,
+    };
     for (const event of after) {
       const seen = before.find(
-        (b) => b.type === event.type && b.reason === event.reason && b.message === event.message && b.firstTimestamp === event.firstTimestamp,
+        (b) =>
+          b.type === event.type &&
+          b.reason === event.reason &&
+          b.message === event.message &&
+          b.firstTimestamp === event.firstTimestamp,
       );
       const times = event.count - (seen?.count ?? 0);
       if (times > 0) await this.opts.events.record(subject, event.type, event.reason, event.message, times);

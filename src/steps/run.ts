@@ -36,7 +36,7 @@ export function runScript(
 }
 
 /** Atomic write: temp file in the same directory, mode and owner set, then rename. */
-const WRITE_FILE = `set -euo pipefail
+export const WRITE_FILE = `set -euo pipefail
 path=$1 mode=$2 owner=$3
 mkdir -p "$(dirname "$path")"
 tmp=$(mktemp "$path.lab-operator.XXXXXX")

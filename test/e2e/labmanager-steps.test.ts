@@ -14,7 +14,9 @@ import { labManagerSpec } from "../../src/api/labmanager.js";
 import { createLogger } from "../../src/log.js";
 import { HostPool } from "../../src/remote/pool.js";
 import type { RemoteHost } from "../../src/remote/types.js";
+import { RC_END, RC_START } from "../../src/steps/labmanager/content.js";
 import { observeManager } from "../../src/steps/labmanager/observe.js";
+import { shellRcStep } from "../../src/steps/labmanager/user.js";
 import { planManager, planManagerCleanup, type ManagerInputs } from "../../src/steps/labmanager/plan.js";
 import { type OwnedResource, PlanBlocked, type Step, type StepContext } from "../../src/steps/types.js";
 import {
@@ -144,8 +146,10 @@ describe("LabManager steps on a bare sandbox Manager", { skip }, () => {
     const res = await manager.exec(["sudo", "-n", "true"], { purpose: "sudo as manager" });
     assert.equal(res.exitCode, 0);
     assert.equal((await sh(["stat", "-c", "%a", "/home/manager"])).trim(), "711");
+    await shellRcStep("manager").apply(ctx()); // again: the block is replaced, never duplicated
     const rc = await sh(["cat", "/home/manager/.bashrc"]);
-    assert.equal(rc.split("# START lab-operator").length, 2, "one shell-rc block");
+    assert.equal(rc.split(`${RC_START}\n`).length, 2, "exactly one shell-rc block");
+    assert.equal(rc.split(`${RC_END}\n`).length, 2);
   });
 
   it("repairs a stopped libvirtd and a deleted bridge, reporting drift", async () => {

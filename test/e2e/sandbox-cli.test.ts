@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { skipUnlessSandboxCapable } from "./support/sandbox.js";
+import { freeNetwork, skipUnlessSandboxCapable } from "./support/sandbox.js";
 
 const run = promisify(execFile);
 const LABCTL = fileURLToPath(new URL("../../bin/labctl.js", import.meta.url));
@@ -20,9 +20,12 @@ const skip = skipUnlessSandboxCapable();
 describe("labctl sandbox", { skip }, () => {
   let dir = "";
   let common: string[] = [];
-  const labctl = (...args: string[]) => run(process.execPath, [LABCTL, "sandbox", ...args, ...common], { timeout: 20 * 60_000 });
+  const labctl = (...args: string[]) =>
+    run(process.execPath, [LABCTL, "sandbox", ...args, ...common], { timeout: 20 * 60_000 });
   const sshAlias = (alias: string, ...command: string[]) =>
-    run("ssh", ["-F", join(dir, "ws", "ssh.config"), "-o", "BatchMode=yes", alias, ...command], { timeout: 60_000 });
+    run("ssh", ["-F", join(dir, "ws", "ssh.config"), "-o", "BatchMode=yes", alias, ...command], {
+      timeout: 60_000,
+    });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "labctl-sandbox-"));
@@ -33,25 +36,42 @@ describe("labctl sandbox", { skip }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("up boots two Managers reachable as manager-root and manager-root-2", { timeout: 20 * 60_000 }, async () => {
-    const { stdout } = await labctl("up", "--count", "2", "--prefix", "labcli", "--bridge", "labsbxc0", "--subnet", "10.77.101");
-    const out = JSON.parse(stdout) as { managers: { name: string; ssh: string; fingerprint: string }[] };
-    assert.deepEqual(
-      out.managers.map((m) => [m.name, m.ssh]),
-      [
-        ["labcli-1", "manager-root"],
-        ["labcli-2", "manager-root-2"],
-      ],
-    );
-    assert.equal((await sshAlias("manager-root", "hostname")).stdout.trim(), "labcli-1");
-    assert.equal((await sshAlias("manager-root-2", "hostname")).stdout.trim(), "labcli-2");
-    const knownHosts = await readFile(join(dir, "ws", "known_hosts"), "utf8");
-    assert.match(knownHosts, /10\.77\.101\.11 ssh-ed25519 /);
-    assert.match(knownHosts, /10\.77\.101\.12 ssh-ed25519 /);
-  });
+  it(
+    "up boots two Managers reachable as manager-root and manager-root-2",
+    { timeout: 20 * 60_000 },
+    async () => {
+      const { bridge, subnet } = await freeNetwork();
+      const { stdout } = await labctl(
+        "up",
+        "--count",
+        "2",
+        "--prefix",
+        "labcli",
+        "--bridge",
+        bridge,
+        "--subnet",
+        subnet,
+      );
+      const out = JSON.parse(stdout) as { managers: { name: string; ssh: string; fingerprint: string }[] };
+      assert.deepEqual(
+        out.managers.map((m) => [m.name, m.ssh]),
+        [
+          ["labcli-1", "manager-root"],
+          ["labcli-2", "manager-root-2"],
+        ],
+      );
+      assert.equal((await sshAlias("manager-root", "hostname")).stdout.trim(), "labcli-1");
+      assert.equal((await sshAlias("manager-root-2", "hostname")).stdout.trim(), "labcli-2");
+      const knownHosts = await readFile(join(dir, "ws", "known_hosts"), "utf8");
+      assert.ok(knownHosts.includes(`${subnet}.11 ssh-ed25519 `), knownHosts);
+      assert.ok(knownHosts.includes(`${subnet}.12 ssh-ed25519 `), knownHosts);
+    },
+  );
 
   it("status reports both running and reachable", async () => {
-    const status = JSON.parse((await labctl("status")).stdout) as { containers: { running: boolean; reachable: boolean }[] };
+    const status = JSON.parse((await labctl("status")).stdout) as {
+      containers: { running: boolean; reachable: boolean }[];
+    };
     assert.deepEqual(
       status.containers.map((c) => [c.running, c.reachable]),
       [

@@ -4,12 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import {
   controlSandbox,
+  refreshRecord,
   runSandboxScript,
   type Sandbox,
   sshArgv,
@@ -39,7 +41,8 @@ async function hostLeftovers(sandbox: Sandbox): Promise<string[]> {
     if (links.includes(` ${m.veth}@`) || links.includes(` ${m.veth}:`)) found.push(`veth ${m.veth}`);
   }
   if (sandbox.record.bridge && links.includes(` ${sandbox.record.bridge.name}:`)) found.push("bridge");
-  if (sandbox.record.nftTable && tables.includes(` ${sandbox.record.nftTable.name}\n`)) found.push("nft table");
+  if (sandbox.record.nftTable && tables.includes(` ${sandbox.record.nftTable.name}\n`))
+    found.push("nft table");
   return found;
 }
 
@@ -72,7 +75,10 @@ describe("sandbox Manager: one container", { skip }, () => {
     const argv = sshArgv(sb, sb.managers[0]!, ["true"]).map((a) =>
       a === `UserKnownHostsFile=${sb.knownHostsPath}` ? `UserKnownHostsFile=${wrongKnownHosts}` : a,
     );
-    await assert.rejects(run("ssh", argv), /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    await assert.rejects(
+      run("ssh", argv),
+      /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/,
+    );
   });
 
   it("reaches the Debian registry through the host's NAT (apt-get update)", async () => {
@@ -89,7 +95,9 @@ describe("sandbox Manager: one container", { skip }, () => {
     const stopped = JSON.parse(await runSandboxScript("status.sh", ["--state-dir", sb.stateDir])) as {
       containers: { name: string; running: boolean; reachable: boolean }[];
     };
-    assert.deepEqual(stopped.containers, [{ ...stopped.containers[0], name, running: false, reachable: false }]);
+    assert.deepEqual(stopped.containers, [
+      { ...stopped.containers[0], name, running: false, reachable: false },
+    ]);
     await controlSandbox(sb, "start", name);
     assert.equal((await sshRun(sb, sb.managers[0]!, ["systemctl", "is-system-running"])).trim(), "running");
   });
@@ -98,7 +106,11 @@ describe("sandbox Manager: one container", { skip }, () => {
     const sb = sandbox!;
     await sshRun(sb, sb.managers[0]!, ["touch", "/run/lab-before-reboot"]);
     await controlSandbox(sb, "reboot", sb.managers[0]!.name);
-    const out = await sshRun(sb, sb.managers[0]!, ["sh", "-c", "test -e /run/lab-before-reboot && echo kept || echo gone"]);
+    const out = await sshRun(sb, sb.managers[0]!, [
+      "sh",
+      "-c",
+      "test -e /run/lab-before-reboot && echo kept || echo gone",
+    ]);
     assert.equal(out.trim(), "gone");
   });
 
@@ -129,7 +141,14 @@ describe("sandbox Manager: three containers at once", { skip }, () => {
     assert.equal(new Set(managers.map((m) => m.fingerprint)).size, 3);
     for (const m of managers) {
       assert.equal((await sshRun(sandbox!, m, ["hostname"])).trim(), m.name);
-      const fp = await sshRun(sandbox!, m, ["ssh-keygen", "-l", "-E", "sha256", "-f", "/etc/ssh/ssh_host_ed25519_key.pub"]);
+      const fp = await sshRun(sandbox!, m, [
+        "ssh-keygen",
+        "-l",
+        "-E",
+        "sha256",
+        "-f",
+        "/etc/ssh/ssh_host_ed25519_key.pub",
+      ]);
       assert.equal(fp.split(" ")[1], m.fingerprint);
     }
   });
@@ -141,6 +160,30 @@ describe("sandbox Manager: three containers at once", { skip }, () => {
       sandbox!.managers.map((m) => m.pid),
       pids,
     );
+  });
+
+  it("up with a larger count adds a container next to the running ones", async () => {
+    const before = sandbox!.managers.map((m) => [m.name, m.pid]);
+    await upSandbox(sandbox!, { count: 4 });
+    assert.deepEqual(
+      sandbox!.managers.slice(0, 3).map((m) => [m.name, m.pid]),
+      before,
+    );
+    const added = sandbox!.managers[3]!;
+    assert.equal(added.address, `${sandbox!.record.bridge!.subnet}.14`);
+    assert.equal((await sshRun(sandbox!, added, ["systemctl", "is-system-running"])).trim(), "running");
+  });
+
+  it("down --name removes one container and leaves the others reachable", async () => {
+    const gone = sandbox!.managers[1]!;
+    await runSandboxScript("down.sh", ["--state-dir", sandbox!.stateDir, "--name", gone.name]);
+    await refreshRecord(sandbox!);
+    assert.deepEqual(
+      sandbox!.managers.map((m) => m.name),
+      ["labtest-1", "labtest-3", "labtest-4"],
+    );
+    assert.equal(existsSync(gone.rootfs), false);
+    for (const m of sandbox!.managers) assert.equal((await sshRun(sandbox!, m, ["hostname"])).trim(), m.name);
   });
 });
 

@@ -25,9 +25,12 @@ describe("generated CRDs", { skip, timeout: 300_000 }, () => {
 
   test("kubectl apply -f crds/ is accepted and every kind is served with a status subresource", async () => {
     const resources = await cluster.kubectl(["api-resources", "--api-group=openstacklab.io", "-o", "name"]);
-    for (const kind of KINDS) assert.match(resources, new RegExp(`^${KIND_INFO[kind].plural}\\.openstacklab\\.io$`, "m"));
+    for (const kind of KINDS)
+      assert.match(resources, new RegExp(`^${KIND_INFO[kind].plural}\\.openstacklab\\.io$`, "m"));
     for (const kind of KINDS) {
-      const crd = JSON.parse(await cluster.kubectl(["get", "crd", `${KIND_INFO[kind].plural}.openstacklab.io`, "-o", "json"]));
+      const crd = JSON.parse(
+        await cluster.kubectl(["get", "crd", `${KIND_INFO[kind].plural}.openstacklab.io`, "-o", "json"]),
+      );
       assert.deepEqual(crd.spec.versions[0].subresources, { status: {} }, kind);
     }
   });

@@ -71,7 +71,13 @@ describe("leader election", { skip, timeout: 300_000 }, () => {
     assert.ok(tookMs >= LEASE_SECONDS * 1000 - 500, `took over too early: ${tookMs} ms`);
     assert.ok(tookMs <= LEASE_SECONDS * 1000 + 1500, `took over too late: ${tookMs} ms`);
     assert.equal(await holder("takeover"), "d");
-    const transitions = await cluster.kubectl(["get", "lease", "takeover", "-o", "jsonpath={.spec.leaseTransitions}"]);
+    const transitions = await cluster.kubectl([
+      "get",
+      "lease",
+      "takeover",
+      "-o",
+      "jsonpath={.spec.leaseTransitions}",
+    ]);
     assert.equal(transitions, "1");
   });
 
@@ -92,7 +98,14 @@ describe("leader election", { skip, timeout: 300_000 }, () => {
     const g = candidate("g", "lost");
     await eventually(() => g.isLeader, 10_000);
     // Someone else takes the lease by force: g can no longer renew it.
-    await cluster.kubectl(["patch", "lease", "lost", "--type=merge", "-p", '{"spec":{"holderIdentity":"intruder"}}']);
+    await cluster.kubectl([
+      "patch",
+      "lease",
+      "lost",
+      "--type=merge",
+      "-p",
+      '{"spec":{"holderIdentity":"intruder"}}',
+    ]);
     await eventually(() => !g.isLeader, 10_000);
     assert.ok(log.includes("g stopped"));
   });

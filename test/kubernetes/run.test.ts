@@ -40,8 +40,10 @@ describe("labctl run --kubernetes (two replicas)", { skip, timeout: 300_000 }, (
     return replica;
   }
 
-  const holder = async () => cluster.kubectl(["get", "lease", LEASE_NAME, "-o", "jsonpath={.spec.holderIdentity}"]);
-  const probe = async (r: Replica, path: string) => (await fetch(`http://127.0.0.1:${r.healthPort}${path}`)).status;
+  const holder = async () =>
+    cluster.kubectl(["get", "lease", LEASE_NAME, "-o", "jsonpath={.spec.holderIdentity}"]);
+  const probe = async (r: Replica, path: string) =>
+    (await fetch(`http://127.0.0.1:${r.healthPort}${path}`)).status;
 
   before(async () => {
     cluster = await startCluster();
@@ -57,27 +59,66 @@ describe("labctl run --kubernetes (two replicas)", { skip, timeout: 300_000 }, (
   test("one replica leads, reconciles and reports; after SIGKILL the other takes over", async () => {
     const a = startReplica(18081);
     const b = startReplica(18082);
-    const first = await eventually(async () => {
-      const h = await holder();
-      return [a, b].find((r) => r.identity === h);
-    }, 60_000, () => replicas.map((r) => r.output.join("")).join("\n---\n"));
+    const first = await eventually(
+      async () => {
+        const h = await holder();
+        return [a, b].find((r) => r.identity === h);
+      },
+      60_000,
+      () => replicas.map((r) => r.output.join("")).join("\n---\n"),
+    );
     const other = first === a ? b : a;
-    await eventually(async () => (await probe(a, "/readyz")) === 200 && (await probe(b, "/readyz")) === 200, 30_000);
+    await eventually(
+      async () => (await probe(a, "/readyz")) === 200 && (await probe(b, "/readyz")) === 200,
+      30_000,
+    );
     assert.equal(await probe(a, "/healthz"), 200);
 
     // Nothing listens on port 1: the reconcile fails fast and the status says why.
-    const yaml = labManagerYaml("lab1", { address: "127.0.0.1" }).replace("spec:\n", "spec:\n  ssh: { port: 1 }\n");
+    const yaml = labManagerYaml("lab1", { address: "127.0.0.1" }).replace(
+      "spec:\n",
+      "spec:\n  ssh: { port: 1 }\n",
+    );
     await cluster.kubectl(["apply", "-f", "-"], yaml);
-    const reason = await eventually(async () => {
-      const r = await cluster.kubectl(["get", "labmanager", "lab1", "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].reason}']);
-      return r || undefined;
-    }, 60_000, () => first.output.join(""));
+    const reason = await eventually(
+      async () => {
+        const r = await cluster.kubectl([
+          "get",
+          "labmanager",
+          "lab1",
+          "-o",
+          'jsonpath={.status.conditions[?(@.type=="Ready")].reason}',
+        ]);
+        return r || undefined;
+      },
+      60_000,
+      () => first.output.join(""),
+    );
     assert.notEqual(reason, "Converged");
+    console.log(`# the leader reports Ready=False, reason ${reason}`);
 
     const killed = Date.now();
     first.child.kill("SIGKILL");
-    await eventually(async () => (await holder()) === other.identity, 30_000, () => other.output.join(""));
-    console.log(`# ${other.identity} took over ${Date.now() - killed} ms after SIGKILL of the leader (lease 15 s)`);
+    await eventually(
+      async () => (await holder()) === other.identity,
+      30_000,
+      () => other.output.join(""),
+    );
+    console.log(
+      `# ${other.identity} took over ${Date.now() - killed} ms after SIGKILL of the leader (lease 15 s)`,
+    );
     assert.ok(Date.now() - killed < 15_000 + 5_000);
+    // The new leader reconciles: its own events about lab1 appear.
+    await eventually(
+      async () => {
+        const events = JSON.parse(await cluster.kubectl(["get", "events.events.k8s.io", "-o", "json"]));
+        return events.items.some(
+          (e: { reportingInstance?: string; regarding?: { name?: string } }) =>
+            e.reportingInstance === other.identity && e.regarding?.name === "lab1",
+        );
+      },
+      30_000,
+      () => other.output.join(""),
+    );
   });
 });

@@ -37,8 +37,14 @@ describe("KubernetesSource", { skip, timeout: 300_000 }, () => {
   test("lists existing objects of its namespace only, then reports synced", () => {
     const synced = rec.events.indexOf("synced");
     assert.ok(synced > 0, rec.events.join("\n"));
-    assert.ok(rec.events.slice(0, synced).includes("upsert LabManager/lab-a/early gen=1"), rec.events.join("\n"));
-    assert.ok(!rec.events.some((e) => e.includes("lab-b")), "an object of an unwatched namespace was delivered");
+    assert.ok(
+      rec.events.slice(0, synced).includes("upsert LabManager/lab-a/early gen=1"),
+      rec.events.join("\n"),
+    );
+    assert.ok(
+      !rec.events.some((e) => e.includes("lab-b")),
+      "an object of an unwatched namespace was delivered",
+    );
   });
 
   test("delivers an object applied with kubectl, with its generation, uid and defaults", async () => {
@@ -49,7 +55,10 @@ describe("KubernetesSource", { skip, timeout: 300_000 }, () => {
     assert.equal(object.spec.address, "192.0.2.10");
     assert.equal(object.spec.ssh.port, 22);
 
-    await cluster.kubectl(["apply", "-f", "-"], labManagerYaml("lab1", { namespace: "lab-a", address: "192.0.2.11" }));
+    await cluster.kubectl(
+      ["apply", "-f", "-"],
+      labManagerYaml("lab1", { namespace: "lab-a", address: "192.0.2.11" }),
+    );
     await rec.next((e) => e === "upsert LabManager/lab-a/lab1 gen=2");
     assert.equal((rec.objects.get("LabManager/lab-a/lab1") as LabManager).spec.address, "192.0.2.11");
   });
@@ -74,9 +83,26 @@ describe("KubernetesSource", { skip, timeout: 300_000 }, () => {
     await rec.next((e) => e.startsWith("upsert LabManager/lab-a/held"));
     await cluster.kubectl(["delete", "labmanager", "held", "-n", "lab-a", "--wait=false"]);
     await rec.next((e) => e === "remove LabManager/lab-a/held");
-    const live = await cluster.kubectl(["get", "labmanager", "held", "-n", "lab-a", "-o", "jsonpath={.metadata.deletionTimestamp}"]);
+    const live = await cluster.kubectl([
+      "get",
+      "labmanager",
+      "held",
+      "-n",
+      "lab-a",
+      "-o",
+      "jsonpath={.metadata.deletionTimestamp}",
+    ]);
     assert.notEqual(live, "", "the finalizer should still hold the object");
-    await cluster.kubectl(["patch", "labmanager", "held", "-n", "lab-a", "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+    await cluster.kubectl([
+      "patch",
+      "labmanager",
+      "held",
+      "-n",
+      "lab-a",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
   });
 
   test("keeps delivering after the apiserver restarts, deletions included", async () => {

@@ -2,12 +2,26 @@
 // reconciler that marks objects Ready without SSH: status subresource, observedGeneration,
 // kubectl wait, finalizer lifecycle, events in kubectl describe, detach.
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createKubernetesOperator } from "../../src/kube/operator.js";
 import { FINALIZER } from "../../src/runtime/kubestate.js";
+import { getObject } from "../../src/kube/objects.js";
 import { readSecretRef, SecretMissing } from "../../src/kube/secrets.js";
+import { withSecretRefs } from "../../src/kube/secrethosts.js";
+import type { HostAccess } from "../../src/controllers/hostaccess.js";
+import { labManager, type LabManager } from "../../src/api/index.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
-import { eventually, labManagerYaml, quietLog, startCluster, trivialReconcilers, type TestCluster } from "./support.js";
+import {
+  eventually,
+  labManagerYaml,
+  quietLog,
+  startCluster,
+  trivialReconcilers,
+  type TestCluster,
+} from "./support.js";
 
 const skip = await skipUnlessApiServer();
 
@@ -15,6 +29,7 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
   let cluster: TestCluster;
   let operator: ReturnType<typeof createKubernetesOperator>;
   const cleanups: string[] = [];
+  const finalizersAtStart: string[] = [];
   const get = async (name: string, path: string) =>
     cluster.kubectl(["get", "labmanager", name, "-o", `jsonpath={${path}}`]);
 
@@ -23,7 +38,11 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
     operator = createKubernetesOperator({
       clients: cluster.clients,
       namespaces: ["default"],
-      reconcilers: trivialReconcilers(cleanups),
+      reconcilers: trivialReconcilers(cleanups, async (ctx) => {
+        // What the API server says at the moment the reconciler may first touch a host.
+        const live = await getObject(cluster.clients, ctx.key);
+        if (!ctx.entry.deleting) finalizersAtStart.push((live?.metadata.finalizers ?? []).join(","));
+      }),
       log: quietLog,
       identity: "test-operator",
     });
@@ -48,6 +67,9 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
     const ready = live.status.conditions.find((c: { type: string }) => c.type === "Ready");
     assert.deepEqual([ready.status, ready.reason, ready.observedGeneration], ["True", "Converged", 1]);
     assert.deepEqual(live.metadata.finalizers, [FINALIZER]);
+    assert.equal(finalizersAtStart[0], FINALIZER, "the finalizer must be on before the first reconcile runs");
+    const table = await cluster.kubectl(["get", "labmanagers"]);
+    assert.match(table, /^lab1\s+192\.0\.2\.10\s+True\s+Converged\s/m);
   });
 
   test("a spec change is observed at the new generation", async () => {
@@ -95,7 +117,9 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
   test("the private record (owned, steps, machine) lives in a ConfigMap owned by the object", async () => {
     await cluster.kubectl(["apply", "-f", "-"], labManagerYaml("lab3"));
     await cluster.kubectl(["wait", "--for=condition=Ready", "--timeout=30s", "labmanager/lab3"]);
-    const cm = JSON.parse(await cluster.kubectl(["get", "configmap", "labstate-labmanager-lab3", "-o", "json"]));
+    const cm = JSON.parse(
+      await cluster.kubectl(["get", "configmap", "labstate-labmanager-lab3", "-o", "json"]),
+    );
     const record = JSON.parse(cm.data["state.json"]);
     assert.deepEqual(record.owned, [{ kind: "fake", name: "lab3" }]);
     assert.equal(cm.metadata.ownerReferences[0].uid, await get("lab3", ".metadata.uid"));
@@ -110,6 +134,36 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
       assert.ok(!err.message.includes("s3cr3t"));
       return /has no such key/.test(err.message);
     });
-    await assert.rejects(readSecretRef(cluster.clients, "default", { secretName: "absent", key: "value" }), /does not exist/);
+    await assert.rejects(
+      readSecretRef(cluster.clients, "default", { secretName: "absent", key: "value" }),
+      /does not exist/,
+    );
+  });
+
+  test("a passwordRef naming a Secret reaches the SSH layer as a 0600 file, never in the spec", async () => {
+    await cluster.kubectl(["create", "secret", "generic", "lab-root", "--from-literal=value=r00t pw"]);
+    const seen: LabManager[] = [];
+    const base: HostAccess = {
+      manager: async (m) => {
+        seen.push(m);
+        throw new Error("no SSH in this test");
+      },
+      credentials: async () => ({ managerPublicKey: "", managerPassword: "" }),
+      fingerprint: () => undefined,
+    };
+    const workspace = await mkdtemp(join(tmpdir(), "lab-ws-"));
+    const hosts = withSecretRefs(base, cluster.clients, workspace);
+    const manager = labManager.parse({
+      apiVersion: "openstacklab.io/v1alpha1",
+      kind: "LabManager",
+      metadata: { name: "lab9" },
+      spec: { address: "192.0.2.9", ssh: { passwordRef: { secretName: "lab-root" } } },
+    });
+    await assert.rejects(hosts.manager(manager), /no SSH/);
+    const file = seen[0]!.spec.ssh.passwordRef!.file!;
+    assert.equal(await readFile(file, "utf8"), "r00t pw");
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.ok(!JSON.stringify(seen[0]).includes("r00t pw"));
+    await rm(workspace, { recursive: true, force: true });
   });
 });

@@ -29,10 +29,17 @@ export async function startCluster(): Promise<TestCluster> {
     await api.stop();
     throw err;
   }
-  return { api, clients: kubeClients(loadKubeConfig(api.kubeconfig)), kubectl: (args, input) => kubectl(api, args, input) };
+  return {
+    api,
+    clients: kubeClients(loadKubeConfig(api.kubeconfig)),
+    kubectl: (args, input) => kubectl(api, args, input),
+  };
 }
 
-export function labManagerYaml(name: string, opts: { namespace?: string; address?: string; extra?: string } = {}): string {
+export function labManagerYaml(
+  name: string,
+  opts: { namespace?: string; address?: string; extra?: string } = {},
+): string {
   return `apiVersion: openstacklab.io/v1alpha1
 kind: LabManager
 metadata:
@@ -69,7 +76,11 @@ export class Recorder implements SourceHandler {
 
   /** The first event matching, waiting for it up to timeoutMs. */
   async next(match: (e: string) => boolean, timeoutMs = 10_000, from = 0): Promise<string> {
-    return eventually(() => this.events.slice(from).find(match), timeoutMs, () => this.events.join("\n  "));
+    return eventually(
+      () => this.events.slice(from).find(match),
+      timeoutMs,
+      () => this.events.join("\n  "),
+    );
   }
 }
 
@@ -97,14 +108,23 @@ export async function eventually<T>(
 }
 
 /** Marks Ready at the object's generation; on delete, "cleans up" (counted) unless Orphan. */
-export function trivialReconcilers(cleanups: string[]): Record<Kind, Reconciler> {
+export function trivialReconcilers(
+  cleanups: string[],
+  onStart?: (ctx: Parameters<Reconciler>[0]) => Promise<void>,
+): Record<Kind, Reconciler> {
   const reconcile: Reconciler = async (ctx) => {
+    await onStart?.(ctx);
     if (ctx.entry.deleting) {
       if (ctx.entry.object.spec.deletionPolicy !== "Orphan") cleanups.push(ctx.key.name);
       return { deleted: true };
     }
     ctx.state.owned = [{ kind: "fake", name: ctx.key.name }];
-    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "trivially ready", ctx.state.generation);
+    ctx.state.status.conditions = markReady(
+      ctx.state.status.conditions,
+      "Converged",
+      "trivially ready",
+      ctx.state.generation,
+    );
     ctx.state.status.observedGeneration = ctx.state.generation;
     recordEvent(ctx.state, "Normal", "Converged", `converged at generation ${ctx.state.generation}`);
     return {};

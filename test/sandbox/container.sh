@@ -18,12 +18,22 @@ ensure_base() {
 
 # A copy is an overlay: the shared base below, the container's own changes in upper/.
 # Creating one takes milliseconds and little disk; it survives until `down` removes it.
+# Where overlayfs cannot be used (e.g. a state dir on overlayfs itself), the copy is a
+# plain unpack of the base (slower, a full rootfs per container), marked by $dir/plain.
 mount_copy() {
   local dir=$1 base=$2
+  [ -e "$dir/plain" ] && return 0
   mkdir -p "$dir/upper" "$dir/work" "$dir/rootfs"
   echo "$base" >"$dir/lower"
-  mountpoint -q "$dir/rootfs" ||
-    mount -t overlay "overlay-$(basename "$dir")" -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$dir/rootfs"
+  mountpoint -q "$dir/rootfs" && return 0
+  if [ "${LAB_SANDBOX_COPY:-overlay}" = overlay ] &&
+    mount -t overlay "overlay-$(basename "$dir")" -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$dir/rootfs"; then
+    return 0
+  fi
+  log "$(basename "$dir"): no overlay mount here; copying the rootfs instead"
+  rm -rf "$dir/upper" "$dir/work"
+  cp -a "$base/." "$dir/rootfs/"
+  touch "$dir/plain"
 }
 
 unmount_copy() {
@@ -172,7 +182,7 @@ poweroff_container() {
     if is_nspawn_of "$pid" "$name"; then
       log "container $name did not power off within ${STOP_TIMEOUT}s: killing it"
       init=$(container_init_pid "$pid")
-      [ -n "$init" ] && kill -s KILL "$init" 2>/dev/null
+      [ -z "$init" ] || kill -s KILL "$init" 2>/dev/null || true
       kill -s KILL "$pid" 2>/dev/null || true
       while is_nspawn_of "$pid" "$name"; do sleep 0.1; done
     fi

@@ -12,6 +12,9 @@ ensure_bridge() {
   if ip link show dev "$BRIDGE" >/dev/null 2>&1; then
     [ -n "$recorded" ] || die "bridge $BRIDGE exists but is not ours: pick another with --bridge"
   else
+    local taken
+    taken=$(ip -o route show to "$SUBNET.0/24" | awk '{ print $3 }' | paste -sd, -)
+    [ -z "$taken" ] || die "subnet $SUBNET.0/24 is already routed to $taken on this host: pick another with --subnet"
     log "creating bridge $BRIDGE ($SUBNET.1/24)"
     ip link add "$BRIDGE" type bridge
     ip addr add "$SUBNET.1/24" dev "$BRIDGE"

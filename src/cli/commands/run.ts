@@ -6,6 +6,7 @@ import { stateDirOf } from "../paths.js";
 import { createWorkspaceHosts } from "../hosts.js";
 import { printNotReady, printPlan } from "../report.js";
 import { kubernetesRuntime, LeaderElectedOperator, reconcilersFor, serveHealth } from "../../kube/operator.js";
+import { withSecretRefs } from "../../kube/secrethosts.js";
 
 interface FileModeOptions {
   file: string[];
@@ -76,7 +77,7 @@ async function runKubernetes(opts: FileModeOptions & KubernetesModeOptions): Pro
   });
   const operator = new LeaderElectedOperator({
     ...runtime,
-    reconcilers: reconcilersFor(hosts),
+    reconcilers: reconcilersFor(withSecretRefs(hosts, runtime.clients, opts.workspace)),
     log,
     workers: Number(opts.workers),
   });
@@ -144,12 +145,12 @@ async function converge(opts: FileModeOptions, mutate: boolean): Promise<void> {
     workers: Number(opts.workers),
   });
   await source.start(manager);
+  await manager.adoptSavedState();
   if (manager.sourceErrorsSeen.length && manager.cache.list().length === 0) {
     for (const line of manager.sourceErrorsSeen) console.error(line);
     process.exitCode = 1;
     return hosts.close();
   }
-  await manager.adoptSavedState();
   manager.start();
   const outcome = await waitForSettled(manager, states, { timeoutMs: Number(opts.timeout) * 1000, once: !mutate });
   await manager.stop();

@@ -51,7 +51,8 @@ export function runSandboxScript(script: string, args: readonly string[]): Promi
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (code === 0) resolve(Buffer.concat(chunks).toString("utf8"));
-      else reject(new Error(`sandbox ${script} failed (${signal ?? `exit ${code}`}); see the messages above`));
+      else
+        reject(new Error(`sandbox ${script} failed (${signal ?? `exit ${code}`}); see the messages above`));
     });
   });
 }

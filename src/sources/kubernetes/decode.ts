@@ -18,7 +18,10 @@ export function keyOfRaw(kind: Kind, raw: RawObject): ObjectKey {
  */
 export function decodeRaw(kind: Kind, raw: RawObject): Decoded {
   const { status: _status, ...input } = raw;
-  const result = decodeDocument({ ...input, kind, metadata: pickMetadata(raw.metadata) }, { file: "", doc: 0 });
+  const result = decodeDocument(
+    { ...input, kind, metadata: pickMetadata(raw.metadata) },
+    { file: "", doc: 0 },
+  );
   if (result.ok === true) return { ok: true, object: result.loaded.object };
   if (result.ok === "foreign") return { ok: false, errors: [`apiVersion ${result.apiVersion} is not ours`] };
   return { ok: false, errors: result.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)) };

@@ -36,8 +36,18 @@ export class KubernetesSource implements Source {
     const scopes = this.opts.namespaces.length ? this.opts.namespaces : [undefined];
     for (const kind of this.opts.kinds ?? KINDS) {
       for (const namespace of scopes) {
-        const events = { onObject: (o: RawObject) => this.onObject(kind, o), onDeleted: (o: RawObject) => this.onDeleted(kind, o) };
-        const watcher = new KindWatcher(this.opts.clients, kind, namespace, events, this.opts.log, this.opts.retry);
+        const events = {
+          onObject: (o: RawObject) => this.onObject(kind, o),
+          onDeleted: (o: RawObject) => this.onDeleted(kind, o),
+        };
+        const watcher = new KindWatcher(
+          this.opts.clients,
+          kind,
+          namespace,
+          events,
+          this.opts.log,
+          this.opts.retry,
+        );
         this.watchers.push(watcher);
         watcher.start();
       }
@@ -61,7 +71,10 @@ export class KubernetesSource implements Source {
       this.setErrors(keyString(key), []);
       handler.upsert(withDetach(decoded.object, raw), origin);
     } else {
-      this.setErrors(keyString(key), decoded.errors.map((e) => `${keyString(key)}: ${e}`));
+      this.setErrors(
+        keyString(key),
+        decoded.errors.map((e) => `${keyString(key)}: ${e}`),
+      );
       handler.invalid(key, decoded.errors, origin);
     }
     if (raw.metadata.deletionTimestamp) handler.remove(key);

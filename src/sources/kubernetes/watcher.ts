@@ -77,7 +77,10 @@ export class KindWatcher {
         this.resourceVersion = "";
         if (err instanceof GoneError || statusOf(err) === 410) continue;
         const delay = this.backoff.next("watch");
-        this.log.warn({ kind: this.kind, err: apiErrorLine(err), retryInMs: delay }, "watch failed; re-listing");
+        this.log.warn(
+          { kind: this.kind, err: apiErrorLine(err), retryInMs: delay },
+          "watch failed; re-listing",
+        );
         await this.sleep(delay);
       }
     }
@@ -85,9 +88,11 @@ export class KindWatcher {
 
   private async list(): Promise<void> {
     const res = kindResource(this.kind);
-    const list = (this.namespace
-      ? await this.clients.custom.listNamespacedCustomObject({ ...res, namespace: this.namespace })
-      : await this.clients.custom.listClusterCustomObject(res)) as {
+    const list = (
+      this.namespace
+        ? await this.clients.custom.listNamespacedCustomObject({ ...res, namespace: this.namespace })
+        : await this.clients.custom.listClusterCustomObject(res)
+    ) as {
       items: RawObject[];
       metadata?: { resourceVersion?: string };
     };

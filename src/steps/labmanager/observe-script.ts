@@ -3,12 +3,13 @@ import { bash } from "../bash.js";
 /**
  * The Manager's facts in one round trip: a constant bash script printing one JSON object.
  * Positional arguments: $1 user name, $2 venv path, $3 Debian package set, $4 EL package
- * set (newline-separated), $5 files to hash (newline-separated). Our own bridge and
- * connection files are found by glob so cleanup sees them even after the spec changed.
+ * set (newline-separated), $5 files to hash (newline-separated), $6 and $7 the shell-rc
+ * block markers. Our own bridge and connection files are found by glob, so cleanup sees
+ * them even after the spec changed.
  * Needs only bash, coreutils, iproute2 and sha256sum: nothing we install ourselves.
  */
 export const OBSERVE_MANAGER = bash`set -u
-user=$1 venv=$2 debPkgs=$3 elPkgs=$4 watched=$5
+user=$1 venv=$2 debPkgs=$3 elPkgs=$4 watched=$5 rcStart=$6 rcEnd=$7
 js() { local s=$1; s=\${s//\\/\\\\}; s=\${s//\"/\\\"}; s=\${s//$'\n'/\\n}; s=\${s//$'\t'/\\t}; s=\${s//$'\r'/}; printf '"%s"' "$s"; }
 jarr() { local first=1 x; printf '['; for x in "$@"; do [ $first = 1 ] || printf ','; first=0; js "$x"; done; printf ']'; }
 jraw() { case $1 in \[*) printf '%s' "$1" ;; *) printf '[]' ;; esac; }
@@ -52,8 +53,8 @@ if ent=$(getent passwd "$user"); then
     while read -r k; do [ -n "$k" ] && keys+=("$(printf '%s' "$k" | sha256sum | cut -d' ' -f1)")
     done < <(awk '{for(i=1;i<NF;i++) if ($i ~ /^(ssh-|ecdsa-|sk-)/) {print $i" "$(i+1); break}}' "$home/.ssh/authorized_keys")
   fi
-  if [ -r "$home/.bashrc" ] && grep -q '^# START lab-operator' "$home/.bashrc"; then
-    rcBlock=$(awk '/^# START lab-operator/{p=1} p{print} /^# END lab-operator/{p=0}' "$home/.bashrc" | sha256sum | cut -d' ' -f1)
+  if [ -r "$home/.bashrc" ] && grep -qxF -- "$rcStart" "$home/.bashrc"; then
+    rcBlock=$(awk -v s="$rcStart" -v e="$rcEnd" '$0==s{p=1} p{print} p && $0==e{p=0}' "$home/.bashrc" | sha256sum | cut -d' ' -f1)
   fi
 fi
 

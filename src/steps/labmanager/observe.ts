@@ -1,5 +1,6 @@
 import type { LabManagerSpec } from "../../api/labmanager.js";
 import type { RemoteHost } from "../../remote/types.js";
+import { RC_END, RC_START } from "./content.js";
 import { managerFacts, type ManagerFacts } from "./facts.js";
 import { OBSERVE_MANAGER } from "./observe-script.js";
 import { DEBIAN_PACKAGES, EL_PACKAGES } from "./packages.js";
@@ -9,7 +10,15 @@ import { VENV, watchedFiles } from "./paths.js";
 export function observeArgs(spec: LabManagerSpec): string[] {
   const deb = [...new Set([...DEBIAN_PACKAGES, ...spec.packages])];
   const el = [...new Set([...EL_PACKAGES, ...spec.packages])];
-  return [spec.user.name, VENV, deb.join("\n"), el.join("\n"), watchedFiles(spec).join("\n")];
+  return [
+    spec.user.name,
+    VENV,
+    deb.join("\n"),
+    el.join("\n"),
+    watchedFiles(spec).join("\n"),
+    RC_START,
+    RC_END,
+  ];
 }
 
 /** Everything the plan needs to know about the Manager, in one round trip. */

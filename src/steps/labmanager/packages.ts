@@ -61,8 +61,13 @@ export const APT_LISTS_MAX_AGE_SECONDS = 24 * 3600;
  */
 const APT_INSTALL = bash`set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
-opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=300)
 update=$1 upgrade=$2; shift 2
+# A run killed midway (operator or connection lost) can leave dpkg half-done: finish it
+# first, unless another apt or dpkg still runs (apt then waits for its lock above).
+if [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ] && ! cat /proc/[0-9]*/comm 2>/dev/null | grep -qxE 'apt-get|dpkg'; then
+  dpkg --configure -a || exit $?
+fi
 if [ "$update" = update ]; then apt-get -q update || exit $?; fi
 if [ "$upgrade" = upgrade ]; then apt-get "\${opts[@]}" dist-upgrade || exit $?; fi
 missing=()

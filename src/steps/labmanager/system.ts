@@ -44,7 +44,7 @@ export function serviceStep(id: string, units: string[], description: string, dr
 }
 
 /** Append the missing `allow <bridge>` lines; existing lines are never rewritten. */
-const ALLOW_BRIDGES = bash`set -euo pipefail
+export const ALLOW_BRIDGES = bash`set -euo pipefail
 conf=$1; shift
 mkdir -p "$(dirname "$conf")"
 touch "$conf"

@@ -11,13 +11,13 @@ type VbmcSpec = LabManagerSpec["virtualBMC"];
  * A venv that sees the distribution's python3-libvirt (--system-site-packages), so pip
  * finds libvirt-python satisfied and builds nothing; then the pinned virtualbmc.
  */
-const INSTALL_VENV = bash`set -euo pipefail
-venv=$1 version=$2; shift 2
+export const INSTALL_VENV = bash`set -euo pipefail
+venv=$1 version=$2 daemonLink=$3 cliLink=$4
 [ -x "$venv/bin/python" ] || python3 -m venv --system-site-packages "$venv"
 "$venv/bin/pip" install --disable-pip-version-check --no-input "virtualbmc==$version"
-mkdir -p "$(dirname "$3")" "$(dirname "$4")"
-ln -sfn "$venv/bin/vbmcd" "$3"
-ln -sfn "$venv/bin/vbmc" "$4"`;
+mkdir -p "$(dirname "$daemonLink")" "$(dirname "$cliLink")"
+ln -sfn "$venv/bin/vbmcd" "$daemonLink"
+ln -sfn "$venv/bin/vbmc" "$cliLink"`;
 
 export function vbmcInstallStep(vbmc: VbmcSpec, current: string, create: boolean): Step {
   return {

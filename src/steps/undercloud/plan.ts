@@ -67,17 +67,20 @@ function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
   const virtType = d.virtType === "auto" ? (facts.kvm ? "kvm" : "qemu") : d.virtType;
   const stamp: Stamp = { owner: d.owner, journal: ["created"] };
   steps.push(
-    defineStep({
-      name: d.domain,
-      virtType,
-      vcpus: d.vcpus,
-      memoryMiB: d.memoryMiB,
-      disk: d.paths.disk,
-      seed: d.paths.seed,
-      nics: d.nics,
-      stamp,
-      serialLog: d.serialLog,
-    }, d.now),
+    defineStep(
+      {
+        name: d.domain,
+        virtType,
+        vcpus: d.vcpus,
+        memoryMiB: d.memoryMiB,
+        disk: d.paths.disk,
+        seed: d.paths.seed,
+        nics: d.nics,
+        stamp,
+        serialLog: d.serialLog,
+      },
+      d.now,
+    ),
     startStep(d.domain),
     autostartStep(d.domain),
     bootedStep(d, stamp, {}),

@@ -62,7 +62,7 @@ export interface SandboxOptions {
   variant?: "bare" | "prebaked";
   /** Machine names are `<prefix>-<i>`; at most 9 characters. */
   prefix?: string;
-  /** Tests default to their own bridge and subnet so a `labctl sandbox up` can coexist. */
+  /** Both or neither; by default a free 10.77.x.0/24 and bridge `labt<x>` are picked. */
   bridge?: string;
   subnet?: string;
 }
@@ -71,7 +71,8 @@ export interface SandboxOptions {
 export function sandboxSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return "sandbox tests need root (systemd-nspawn, bridges, nftables)";
   const missing = ["systemd-nspawn", "nft", "jq", "debootstrap", "zstd"].filter((tool) => !onPath(tool));
-  if (missing.length > 0) return `sandbox tests need ${missing.join(", ")}: run test/sandbox/install-host-deps.sh`;
+  if (missing.length > 0)
+    return `sandbox tests need ${missing.join(", ")}: run test/sandbox/install-host-deps.sh`;
   return undefined;
 }
 
@@ -124,15 +125,55 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return sandbox;
 }
 
+/**
+ * A /24 and a bridge name nobody on this host uses yet (other suites may run sandboxes at
+ * the same time); up.sh refuses a taken subnet anyway, so a race fails loudly.
+ */
+export async function freeNetwork(): Promise<{ bridge: string; subnet: string }> {
+  const routes = (await run("ip", ["-o", "route"])).stdout;
+  const links = (await run("ip", ["-o", "link"])).stdout;
+  for (let x = 100; x < 200; x++) {
+    const subnet = `10.77.${x}`;
+    const bridge = `labt${x}`;
+    if (
+      !routes.includes(` ${subnet}.`) &&
+      !routes.includes(`${subnet}.0/24`) &&
+      !links.includes(` ${bridge}:`)
+    )
+      return { bridge, subnet };
+  }
+  throw new Error("no free 10.77.100-199.0/24 subnet on this host");
+}
+
 /** (Re)run up.sh on an existing sandbox: adds containers up to `count`, boots stopped ones. */
 export async function upSandbox(sandbox: Sandbox, opts: SandboxOptions = {}): Promise<Sandbox> {
+  const network = await networkFor(sandbox, opts);
   const out = await runSandboxScript("up.sh", [
-    ...["--count", String(opts.count ?? 1), "--variant", opts.variant ?? "bare"],
-    ...["--prefix", opts.prefix ?? "labtest", "--bridge", opts.bridge ?? "labsbxt0", "--subnet", opts.subnet ?? "10.77.100"],
-    ...["--authorized-key", sandbox.publicKeyPath, "--identity", sandbox.privateKeyPath, "--state-dir", sandbox.stateDir],
+    ...[
+      "--count",
+      String(opts.count ?? 1),
+      "--variant",
+      opts.variant ?? "bare",
+      "--prefix",
+      opts.prefix ?? "labtest",
+    ],
+    ...["--bridge", network.bridge, "--subnet", network.subnet],
+    ...["--authorized-key", sandbox.publicKeyPath, "--identity", sandbox.privateKeyPath],
+    ...["--state-dir", sandbox.stateDir],
   ]);
   setRecord(sandbox, JSON.parse(out) as SandboxRecord);
   return sandbox;
+}
+
+/** The sandbox's own network once it has one; else the options' or a free one. */
+async function networkFor(
+  sandbox: Sandbox,
+  opts: SandboxOptions,
+): Promise<{ bridge: string; subnet: string }> {
+  const recorded = (sandbox.record as SandboxRecord | undefined)?.bridge;
+  if (recorded) return { bridge: recorded.name, subnet: recorded.subnet };
+  if (opts.bridge && opts.subnet) return { bridge: opts.bridge, subnet: opts.subnet };
+  return freeNetwork();
 }
 
 function setRecord(sandbox: Sandbox, record: SandboxRecord): void {
@@ -141,13 +182,20 @@ function setRecord(sandbox: Sandbox, record: SandboxRecord): void {
 }
 
 /** stop | start | reboot one container; the record is refreshed. */
-export async function controlSandbox(sandbox: Sandbox, verb: "stop" | "start" | "reboot", name: string): Promise<void> {
+export async function controlSandbox(
+  sandbox: Sandbox,
+  verb: "stop" | "start" | "reboot",
+  name: string,
+): Promise<void> {
   await runSandboxScript("ctl.sh", ["--state-dir", sandbox.stateDir, verb, name]);
   await refreshRecord(sandbox);
 }
 
 export async function refreshRecord(sandbox: Sandbox): Promise<SandboxRecord> {
-  setRecord(sandbox, JSON.parse(await readFile(join(sandbox.stateDir, "sandbox.json"), "utf8")) as SandboxRecord);
+  setRecord(
+    sandbox,
+    JSON.parse(await readFile(join(sandbox.stateDir, "sandbox.json"), "utf8")) as SandboxRecord,
+  );
   return sandbox.record;
 }
 
@@ -161,17 +209,27 @@ export async function stopSandbox(sandbox: Sandbox | undefined): Promise<void> {
 /** argv for the real ssh client: our key only, the pinned known_hosts, strict checking. */
 export function sshArgv(sandbox: Sandbox, manager: SandboxManager, command: readonly string[]): string[] {
   return [
-    ...["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${sandbox.knownHostsPath}`],
+    ...[
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      `UserKnownHostsFile=${sandbox.knownHostsPath}`,
+    ],
     ...["-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5", "-i", sandbox.privateKeyPath],
     `root@${manager.address}`,
     "--",
     quoteArgv(command), // ssh hands the remote shell one string: quote each argument
-
   ];
 }
 
 /** Run a command in a manager with the real ssh client; resolves with stdout, rejects on failure. */
-export async function sshRun(sandbox: Sandbox, manager: SandboxManager, command: readonly string[]): Promise<string> {
+export async function sshRun(
+  sandbox: Sandbox,
+  manager: SandboxManager,
+  command: readonly string[],
+): Promise<string> {
   const { stdout } = await run("ssh", sshArgv(sandbox, manager, command), { timeout: 120_000 });
   return stdout;
 }

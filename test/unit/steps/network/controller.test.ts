@@ -120,6 +120,7 @@ describe("LibvirtNetwork controller", () => {
       ["net-define", "rm -f", "qemu:///system autostart", "qemu:///system start"],
     );
     assert.equal(getCondition(ctx.state.status.conditions, "Ready")?.status, "True");
+    assert.equal(getCondition(ctx.state.status.conditions, "Reachable")?.status, "True");
     assert.equal(ctx.state.status.active, true);
     assert.equal(ctx.state.status.uuid, "3fd62331-8aed-4e0b-8739-9b3a98656983");
     assert.deepEqual(ctx.state.status.affectedDomains, []);

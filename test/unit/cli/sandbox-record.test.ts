@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { byIndex, parseRecord, sshAliasFor } from "../../src/cli/commands/sandbox-scripts.js";
+import { byIndex, parseRecord, sshAliasFor } from "../../../src/cli/commands/sandbox-scripts.js";
 
 /** A record as test/sandbox/up.sh writes it (two containers, listed out of order). */
 const RECORD = JSON.stringify({
