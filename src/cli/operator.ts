@@ -10,6 +10,7 @@ import { FileStateStore } from "../runtime/filestate.js";
 import { OverlayStateStore } from "../runtime/memorystate.js";
 import { FileSource } from "../sources/filesource.js";
 import { loadValidManifests } from "../sources/manifestloader.js";
+import { watchLibvirtEvents } from "./event-wiring.js";
 
 export interface OperatorOptions {
   manifests: string[];
@@ -40,5 +41,6 @@ export function createFileOperator(opts: OperatorOptions) {
     workers: opts.workers,
   });
   const source = new FileSource(opts.manifests.map((p) => resolve(p)), loadValidManifests, opts.log, opts.watch);
-  return { manager, source, states };
+  const events = opts.watch ? watchLibvirtEvents(manager, states, opts.hosts, opts.log) : undefined;
+  return { manager, source, states, events };
 }

@@ -1,4 +1,4 @@
-import { durationMs, Reason, type LabManager } from "../api/index.js";
+import { durationMs, Reason, type LabManager, type LibvirtNetwork } from "../api/index.js";
 import { Lifecycle } from "../machines/lifecycle-actor.js";
 import type { RemoteHost } from "../remote/types.js";
 import { managerOf } from "../runtime/dependencies.js";
@@ -53,7 +53,7 @@ async function converge(
   lifecycle.send({ type: "RECONCILE" });
   const host = await connect(ctx, hosts, manager, lifecycle);
   const credentials = await hosts.credentials(manager);
-  const inputs = { ...credentials, wasConverged };
+  const inputs = { ...credentials, wasConverged, networkBridges: networkBridgesOn(ctx, manager) };
 
   let facts = await observeManager(host, manager.spec);
   ctx.state.status.osFamily = facts.osFamily;
@@ -122,6 +122,15 @@ function reportAspects(ctx: ReconcileContext, steps: Step[]): void {
     if (pending.length === 0) setAspect(ctx.state, aspect.type, true, Reason.Converged, `${aspect.what} as specified`);
     else setAspect(ctx.state, aspect.type, false, Reason.Progressing, pending.map((s) => s.description).join("; "));
   }
+}
+
+/** Bridges of the LibvirtNetworks on this Manager: qemu's bridge helper may use them. */
+function networkBridgesOn(ctx: ReconcileContext, manager: LabManager): string[] {
+  return ctx.cache
+    .list("LibvirtNetwork")
+    .map((e) => e.object as LibvirtNetwork)
+    .filter((n) => managerOf(n) === managerOf(manager))
+    .map((n) => n.spec.bridge);
 }
 
 function resync(manager: LabManager): number {

@@ -20,7 +20,7 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
   const on = (cmd: string[]) => sshRun(sandbox, sandbox.managers[0]!, cmd);
 
   before(async () => {
-    sandbox = await startSandbox({ count: 1, variant: "bare", prefix: "lmctl", subnet: "10.77.101", bridge: "labsbxl0" });
+    sandbox = await startSandbox({ count: 1, variant: "bare", prefix: "lmctl" });
     dir = await mkdtemp(join(tmpdir(), "lm-e2e-"));
     // Made by hand before the operator ever ran: cleanup must leave them alone.
     await on(["useradd", "-m", "handmade"]);
@@ -55,7 +55,7 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
     const op = new RunningLabctl(["run", "-f", mf(), "--workspace", ws()]);
     try {
       await op.waitForLog((l) => l.msg === "operator running", 30_000);
-      await on(["systemctl", "stop", "libvirtd"]);
+      await on(["systemctl", "stop", "libvirtd.socket", "libvirtd"]);
       await on(["rm", "-f", "/etc/sudoers.d/lab-operator-manager"]);
       await on(["ip", "link", "del", "labbr0"]);
       await op.waitForLog((l) => String(l.msg).startsWith("step done") && /libvirt/.test(String(l.step)), 60_000);

@@ -86,8 +86,11 @@ class Tap implements SourceHandler {
   }
 }
 
+const CHANGE_THROTTLE_MS = 60;
+
 export class RuntimeLane {
   readonly seen: Seen[] = [];
+  private lastReload = 0;
   private readonly states = new MemoryStates();
   readonly manager: ControllerManager;
   private readonly tap: Tap;
@@ -132,8 +135,11 @@ export class RuntimeLane {
   /** Write a file, wait for the source to reload it and the manager to settle. */
   async write(file: LabFile, bytes: Buffer | string): Promise<void> {
     const before = this.tap.reloads;
+    // chokidar drops (does not defer) a change within 50 ms of the last one on the same path.
+    await new Promise((r) => setTimeout(r, Math.max(0, this.lastReload + CHANGE_THROTTLE_MS - Date.now())));
     await writeFile(join(this.dir, file), bytes);
     await this.tap.reloadAfter(before, 10_000);
+    this.lastReload = Date.now();
     await this.settle();
   }
 

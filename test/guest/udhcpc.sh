@@ -1,5 +1,6 @@
 #!/bin/sh
 # udhcpc event script of the imitation test guest: address, default route, resolv.conf.
+# shellcheck disable=SC2154 # interface, ip, mask, router and dns are set by udhcpc
 case $1 in
   deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
   bound|renew)

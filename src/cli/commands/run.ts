@@ -105,7 +105,7 @@ function untilSignal(log: ReturnType<typeof rootLogger>): Promise<void> {
 async function run(opts: FileModeOptions): Promise<void> {
   const log = rootLogger();
   const hosts = createWorkspaceHosts(opts.workspace, log);
-  const { manager, source } = createFileOperator({
+  const { manager, source, events } = createFileOperator({
     manifests: opts.file,
     stateDir: stateDirOf(opts),
     hosts,
@@ -127,6 +127,7 @@ async function run(opts: FileModeOptions): Promise<void> {
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
   await source.stop();
+  await events?.stop();
   await manager.stop();
   await hosts.close();
   log.info("operator stopped; state saved");

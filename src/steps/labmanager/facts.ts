@@ -33,6 +33,8 @@ export const managerFacts = z.object({
   aptListsAgeSeconds: z.number(),
   services: z.object({
     libvirtd: service,
+    /** Debian socket-activates libvirtd, which exits after 120 s idle (--timeout 120). */
+    libvirtdSocket: service.default({ active: "unknown", enabled: "unknown" }),
     virtlogd: service,
     vbmcd: service,
     "systemd-networkd": service,
@@ -66,6 +68,11 @@ export type ServiceFact = z.infer<typeof service>;
 
 /** is-enabled answers that mean "starts at boot" or "nothing to enable". */
 const ENABLED = new Set(["enabled", "enabled-runtime", "static", "alias", "indirect", "generated"]);
+
+/** Enabled to start at boot (or by activation), whether or not it runs now. */
+export function isEnabled(s: ServiceFact): boolean {
+  return ENABLED.has(s.enabled);
+}
 
 export function isRunning(s: ServiceFact): boolean {
   return s.active === "active" && ENABLED.has(s.enabled);

@@ -96,8 +96,8 @@ done
 
 printf '{"os":{"id":%s,"idLike":%s,"versionId":%s},"osFamily":%s,' "$(js "$osId")" "$(js "$osLike")" "$(js "$osVersion")" "$(js "$family")"
 printf '"systemd":%s,"installed":%s,"aptListsAgeSeconds":%s,' $systemd "$(jarr "\${installed[@]}")" "$listsAge"
-printf '"services":{"libvirtd":%s,"virtlogd":%s,"vbmcd":%s,"systemd-networkd":%s,"NetworkManager":%s},' \
-  "$(svc libvirtd)" "$(svc virtlogd.socket)" "$(svc vbmcd)" "$(svc systemd-networkd)" "$(svc NetworkManager)"
+printf '"services":{"libvirtd":%s,"libvirtdSocket":%s,"virtlogd":%s,"vbmcd":%s,"systemd-networkd":%s,"NetworkManager":%s},' \
+  "$(svc libvirtd)" "$(svc libvirtd.socket)" "$(svc virtlogd.socket)" "$(svc vbmcd)" "$(svc systemd-networkd)" "$(svc NetworkManager)"
 printf '"timezone":%s,' "$(js "$tz")"
 printf '"user":{"name":%s,"exists":%s,"home":%s,"homeMode":%s,"shell":%s,"hasPassword":%s,"authorizedKeys":%s,"rcBlock":%s},' \
   "$(js "$user")" $exists "$(js "$home")" "$(js "$homeMode")" "$(js "$shell")" $hasPassword "$(jarr "\${keys[@]}")" "$(js "$rcBlock")"

@@ -11,7 +11,7 @@ import {
   vbmcdUnit,
   virtualbmcConf,
 } from "./content.js";
-import { isRunning, type ManagerFacts } from "./facts.js";
+import { isEnabled, isRunning, type ManagerFacts } from "./facts.js";
 import { resolveFamily } from "./family.js";
 import { APT_LISTS_MAX_AGE_SECONDS, desiredPackages, packagesStep } from "./packages.js";
 import {
@@ -86,9 +86,11 @@ function planSystem(p: PlanCtx): Step[] {
     const d = drift(p, `timezone changed to ${p.facts.timezone}`);
     steps.push(d ? { ...s, drift: d } : s);
   }
-  const { libvirtd, virtlogd } = p.facts.services;
-  const units = p.family === "debian" ? ["virtlogd.socket", "libvirtd"] : ["libvirtd"];
-  const ok = isRunning(libvirtd) && (p.family !== "debian" || isRunning(virtlogd));
+  const { libvirtd, libvirtdSocket, virtlogd } = p.facts.services;
+  const units = p.family === "debian" ? ["virtlogd.socket", "libvirtd.socket", "libvirtd"] : ["libvirtd"];
+  // On Debian an idle libvirtd exits and its socket starts it again on the next connection.
+  const libvirtUp = isRunning(libvirtd) || (p.family === "debian" && isEnabled(libvirtd) && isRunning(libvirtdSocket));
+  const ok = libvirtUp && (p.family !== "debian" || isRunning(virtlogd));
   if (!ok) {
     const state = `libvirtd ${libvirtd.active}/${libvirtd.enabled}`;
     steps.push(

@@ -60,6 +60,14 @@ describe("LabManager plan", () => {
     assert.match(steps[0]!.drift ?? "", /libvirtd inactive/);
   });
 
+  it("leaves an idle socket-activated libvirtd alone on Debian", () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.services.libvirtd = { active: "inactive", enabled: "enabled" };
+    facts.services.libvirtdSocket = { active: "active", enabled: "enabled" };
+    assert.deepEqual(ids(planManager(spec, facts, { ...inputs, wasConverged: true })), []);
+  });
+
   it("restores a deleted sudoers file, and owns it again", () => {
     const spec = seedSpec();
     const facts = converged(spec);

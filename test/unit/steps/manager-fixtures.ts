@@ -51,6 +51,7 @@ export function bareDebian(): ManagerFacts {
     aptListsAgeSeconds: -1,
     services: {
       libvirtd: { active: "inactive", enabled: "" },
+      libvirtdSocket: { active: "inactive", enabled: "" },
       virtlogd: { active: "inactive", enabled: "" },
       vbmcd: { active: "inactive", enabled: "" },
       "systemd-networkd": stopped,

@@ -41,6 +41,8 @@ describe("the guest plan", () => {
       planGuest(rendered, ["created", "booted", "keyed", "packages"], files).map((p) => p.phase),
       ["configured", "installed"],
     );
+    const all = ["created", "booted", "keyed", "packages", "configured", "installed"];
+    assert.deepEqual(planGuest(rendered, all, files), [], "a fully journaled VM has nothing left to run");
   });
 
   it("pins the VM's host key by the fingerprint of the pre-generated key", () => {
