@@ -20,7 +20,7 @@ kind: LabManager
 metadata:
   name: lab
 spec:
-  address: 10.0.0.${n % 250 + 1}
+  address: 10.0.0.${(n % 250) + 1}
 `;
 
 export async function benchEditLatency(edits = 30): Promise<{ edits: number; latencyMs: Summary }> {

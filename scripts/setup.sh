@@ -42,7 +42,7 @@ step "sandbox rootfs (bare and prebaked)"
 bash test/sandbox/build-rootfs.sh --variant bare
 bash test/sandbox/build-rootfs.sh --variant prebaked
 
-step "kube-apiserver, etcd and kubectl"
+step "kube-apiserver, etcd and kubectl (built from the Go module proxy once, then cached)"
 bash test/apiserver/install.sh >/dev/null
 
 step "done"

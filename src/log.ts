@@ -24,7 +24,9 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
   const redact = { paths: REDACT_PATHS, censor: "[redacted]" };
   const dest = opts.destination ?? process.stderr;
   const pretty =
-    !opts.destination && process.env.LOG_FORMAT !== "json" && Boolean((process.stderr as { isTTY?: boolean }).isTTY);
+    !opts.destination &&
+    process.env.LOG_FORMAT !== "json" &&
+    Boolean((process.stderr as { isTTY?: boolean }).isTTY);
   if (pretty) {
     return pino({
       level,

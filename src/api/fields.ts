@@ -124,7 +124,7 @@ export const osVariant = z
   .regex(/^[a-z][a-z0-9._-]*$/, "must be an osinfo short id like centos7.0 (see `osinfo-query os`)");
 
 /**
- * An INI value of undercloud.conf: one line of letters, digits, spaces and ._,:/@%+=*- —
+ * An INI value of undercloud.conf: one line of words of letters, digits and ._,:/@%+=*- —
  * no newline (a new setting), no '[' or ']' (a section), no quotes, '$' (oslo.config
  * interpolation) or shell metacharacters.
  */
@@ -132,8 +132,8 @@ export const iniValue = z
   .string()
   .max(4096)
   .regex(
-    /^[A-Za-z0-9 _.,:/@%+=*-]*$/,
-    "must be one line of letters, digits, spaces and ._,:/@%+=*- (no newline, brackets, quotes or '$')",
+    /^([A-Za-z0-9_.,:/@%+=*-]+( [A-Za-z0-9_.,:/@%+=*-]+)*)?$/,
+    "must be one line of words of letters, digits and ._,:/@%+=*- (no newline, brackets, quotes, '$' or edge spaces)",
   );
 
 /** A Kubernetes Secret key. */

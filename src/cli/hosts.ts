@@ -28,7 +28,11 @@ export function createWorkspaceHosts(dir: string, log: Logger): WorkspaceHosts {
 
   async function rootKey(m: LabManager): Promise<{ privateKey: Buffer; publicKey: string }> {
     const ref = m.spec.ssh.privateKeyRef?.file;
-    if (ref) return { privateKey: await readFile(ref), publicKey: (await readFile(`${ref}.pub`, "utf8").catch(() => "")).trim() };
+    if (ref)
+      return {
+        privateKey: await readFile(ref),
+        publicKey: (await readFile(`${ref}.pub`, "utf8").catch(() => "")).trim(),
+      };
     const pair = await workspace.ensureKeyPair(`${m.spec.ssh.user}@${m.metadata.name}`);
     return { privateKey: await readFile(pair.privateKeyPath), publicKey: pair.publicKey };
   }
@@ -48,7 +52,9 @@ export function createWorkspaceHosts(dir: string, log: Logger): WorkspaceHosts {
       password: () =>
         passwordFile
           ? readPasswordFile(passwordFile)
-          : promptPassword(`${m.spec.ssh.user}@${m.spec.address}'s password (asked once, to authorize our key): `),
+          : promptPassword(
+              `${m.spec.ssh.user}@${m.spec.address}'s password (asked once, to authorize our key): `,
+            ),
       pool: { knownHostsPath: workspace.knownHostsPath, log },
       log,
     });
@@ -57,10 +63,14 @@ export function createWorkspaceHosts(dir: string, log: Logger): WorkspaceHosts {
   async function manager(m: LabManager): Promise<RemoteHost> {
     const key = await rootKey(m);
     const id = `${m.spec.ssh.user}@${m.spec.address}:${m.spec.ssh.port}`;
-    if (!bootstrapped.has(id)) bootstrapped.set(id, bootstrap(m, key).catch((err) => {
-      bootstrapped.delete(id);
-      throw err;
-    }));
+    if (!bootstrapped.has(id))
+      bootstrapped.set(
+        id,
+        bootstrap(m, key).catch((err) => {
+          bootstrapped.delete(id);
+          throw err;
+        }),
+      );
     await bootstrapped.get(id);
     await writeSshConfig(m);
     const entries = await knownHosts.lookup(m.spec.address, m.spec.ssh.port);
@@ -75,11 +85,22 @@ export function createWorkspaceHosts(dir: string, log: Logger): WorkspaceHosts {
   }
 
   async function writeSshConfig(m: LabManager): Promise<void> {
-    const identity = m.spec.ssh.privateKeyRef?.file ?? workspace.privateKeyPath(`${m.spec.ssh.user}@${m.metadata.name}`);
+    const identity =
+      m.spec.ssh.privateKeyRef?.file ?? workspace.privateKeyPath(`${m.spec.ssh.user}@${m.metadata.name}`);
     const common = { hostName: m.spec.address, port: m.spec.ssh.port };
-    await workspace.setSshConfigHost({ alias: `${m.metadata.name}-root`, user: m.spec.ssh.user, identityFile: identity, ...common });
+    await workspace.setSshConfigHost({
+      alias: `${m.metadata.name}-root`,
+      user: m.spec.ssh.user,
+      identityFile: identity,
+      ...common,
+    });
     const login = `${m.spec.user.name}@${m.metadata.name}`;
-    await workspace.setSshConfigHost({ alias: m.metadata.name, user: m.spec.user.name, identityFile: workspace.privateKeyPath(login), ...common });
+    await workspace.setSshConfigHost({
+      alias: m.metadata.name,
+      user: m.spec.user.name,
+      identityFile: workspace.privateKeyPath(login),
+      ...common,
+    });
   }
 
   async function credentials(m: LabManager): Promise<ManagerCredentials> {

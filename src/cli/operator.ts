@@ -1,11 +1,8 @@
 import { resolve } from "node:path";
-import type { Kind } from "../api/index.js";
 import type { HostAccess } from "../controllers/hostaccess.js";
-import { labManagerReconciler } from "../controllers/labmanager.js";
-import { libvirtNetworkReconciler } from "../controllers/libvirtnetwork.js";
+import { reconcilersFor } from "../controllers/index.js";
 import type { Logger } from "../log.js";
 import { ControllerManager } from "../runtime/manager.js";
-import type { Reconciler } from "../runtime/reconciler.js";
 import { FileStateStore } from "../runtime/filestate.js";
 import { OverlayStateStore } from "../runtime/memorystate.js";
 import { FileSource } from "../sources/filesource.js";
@@ -24,13 +21,7 @@ export interface OperatorOptions {
 
 /** Wires the file source, state store and reconcilers into one controller manager. */
 export function createFileOperator(opts: OperatorOptions) {
-  const reconcilers: Record<Kind, Reconciler> = {
-    LabManager: labManagerReconciler(opts.hosts),
-    LibvirtNetwork: libvirtNetworkReconciler(opts.hosts),
-    TripleOUndercloud: async () => {
-      throw new Error("the TripleOUndercloud controller is not implemented yet");
-    },
-  };
+  const reconcilers = reconcilersFor(opts.hosts);
   const saved = new FileStateStore(resolve(opts.stateDir));
   const states = opts.mutate ? saved : new OverlayStateStore(saved);
   const manager = new ControllerManager({
@@ -40,7 +31,12 @@ export function createFileOperator(opts: OperatorOptions) {
     mutate: opts.mutate,
     workers: opts.workers,
   });
-  const source = new FileSource(opts.manifests.map((p) => resolve(p)), loadValidManifests, opts.log, opts.watch);
+  const source = new FileSource(
+    opts.manifests.map((p) => resolve(p)),
+    loadValidManifests,
+    opts.log,
+    opts.watch,
+  );
   const events = opts.watch ? watchLibvirtEvents(manager, states, opts.hosts, opts.log) : undefined;
   return { manager, source, states, events };
 }

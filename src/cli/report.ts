@@ -8,7 +8,8 @@ export function printPlan(states: ObjectState[]): void {
     const ready = s.status.conditions.find((c) => c.type === "Ready");
     const head = `${s.kind}/${s.name}`;
     if (ready?.reason === "WaitingForDependency") console.log(`${head}: waits for ${ready.message}`);
-    else if (ready && ready.status === "False" && planned.length === 0) console.log(`${head}: ${ready.reason}: ${ready.message}`);
+    else if (ready && ready.status === "False" && planned.length === 0)
+      console.log(`${head}: ${ready.reason}: ${ready.message}`);
     else if (planned.length === 0) console.log(`${head}: no changes`);
     else console.log(`${head}: ${planned.length} step(s)\n${planned.map((p) => `  - ${p}`).join("\n")}`);
   }

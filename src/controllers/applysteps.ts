@@ -24,31 +24,61 @@ export async function applySteps(
   });
 }
 
-async function runStep(ctx: ReconcileContext, lifecycle: Lifecycle, host: RemoteHost, step: Step): Promise<void> {
+async function runStep(
+  ctx: ReconcileContext,
+  lifecycle: Lifecycle,
+  host: RemoteHost,
+  step: Step,
+): Promise<void> {
   const { state, log } = ctx;
   if (step.owns && !state.owned.some((o) => o.kind === step.owns!.kind && o.name === step.owns!.name)) {
     state.owned.push({ ...step.owns });
   }
   const startedAt = new Date();
-  recordStep(state, { step: step.id, description: step.description, startedAt: startedAt.toISOString(), result: "running", drift: step.drift });
+  recordStep(state, {
+    step: step.id,
+    description: step.description,
+    startedAt: startedAt.toISOString(),
+    result: "running",
+    drift: step.drift,
+  });
   lifecycle.send({ type: "STEP_STARTED", step: step.id, description: step.description });
   state.status.phase = lifecycle.phase;
   await ctx.checkpoint();
   log.info({ step: step.id, drift: step.drift }, `step started: ${step.description}`);
   ctx.emitStep({ step: step.id, description: step.description, result: "started", drift: step.drift });
   try {
-    await step.apply({ host, log: log.child({ step: step.id }), signal: ctx.signal, onProgress: (line) => log.debug({ step: step.id }, line) });
+    await step.apply({
+      host,
+      log: log.child({ step: step.id }),
+      signal: ctx.signal,
+      onProgress: (line) => log.debug({ step: step.id }, line),
+    });
   } catch (err) {
     const error = (err as Error).message;
     recordStep(state, { ...finished(step, startedAt), result: "failed", error });
-    log.warn({ step: step.id, durationMs: Date.now() - startedAt.getTime(), error }, `step failed: ${step.description}`);
-    ctx.emitStep({ step: step.id, description: step.description, result: "failed", reason: (err as Error).name });
+    log.warn(
+      { step: step.id, durationMs: Date.now() - startedAt.getTime(), error },
+      `step failed: ${step.description}`,
+    );
+    ctx.emitStep({
+      step: step.id,
+      description: step.description,
+      result: "failed",
+      reason: (err as Error).name,
+    });
     throw err;
   }
   recordStep(state, { ...finished(step, startedAt), result: "done" });
   lifecycle.send({ type: "STEP_DONE", step: step.id });
   log.info({ step: step.id, durationMs: Date.now() - startedAt.getTime() }, `step done: ${step.description}`);
-  ctx.emitStep({ step: step.id, description: step.description, result: "done", durationMs: Date.now() - startedAt.getTime(), drift: step.drift });
+  ctx.emitStep({
+    step: step.id,
+    description: step.description,
+    result: "done",
+    durationMs: Date.now() - startedAt.getTime(),
+    drift: step.drift,
+  });
   if (step.drift) recordEvent(state, "Normal", "DriftRepaired", `drift repaired: ${step.drift}`);
   await ctx.checkpoint();
 }

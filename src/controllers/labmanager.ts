@@ -64,7 +64,8 @@ async function converge(
   ctx.state.status.plannedSteps = steps.map((s) => s.description);
   if (!ctx.mutate || steps.length === 0) return done(resync(manager));
   if (lifecycle.phase === "degraded") {
-    for (const d of drift) recordEvent(ctx.state, "Warning", Reason.DriftDetected, `drift detected, not repaired: ${d}`);
+    for (const d of drift)
+      recordEvent(ctx.state, "Warning", Reason.DriftDetected, `drift detected, not repaired: ${d}`);
     return done(resync(manager));
   }
 
@@ -119,8 +120,16 @@ async function deleteManager(
 function reportAspects(ctx: ReconcileContext, steps: Step[]): void {
   for (const aspect of ASPECTS) {
     const pending = steps.filter((s) => aspect.matches.test(s.id));
-    if (pending.length === 0) setAspect(ctx.state, aspect.type, true, Reason.Converged, `${aspect.what} as specified`);
-    else setAspect(ctx.state, aspect.type, false, Reason.Progressing, pending.map((s) => s.description).join("; "));
+    if (pending.length === 0)
+      setAspect(ctx.state, aspect.type, true, Reason.Converged, `${aspect.what} as specified`);
+    else
+      setAspect(
+        ctx.state,
+        aspect.type,
+        false,
+        Reason.Progressing,
+        pending.map((s) => s.description).join("; "),
+      );
   }
 }
 

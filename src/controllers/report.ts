@@ -1,6 +1,12 @@
 import { Reason } from "../api/index.js";
 import type { Lifecycle } from "../machines/lifecycle-actor.js";
-import { markReady, markReconciling, markStalled, removeCondition, setCondition } from "../runtime/conditions.js";
+import {
+  markReady,
+  markReconciling,
+  markStalled,
+  removeCondition,
+  setCondition,
+} from "../runtime/conditions.js";
 import type { ObjectState } from "../runtime/state.js";
 
 /** Write the lifecycle's phase and the kstatus conditions it implies into the object's status. */
@@ -16,7 +22,11 @@ export function reportLifecycle(state: ObjectState, lifecycle: Lifecycle): void 
     case "degraded":
       // driftPolicy detect: the object converged once; the drift is reported, not repaired.
       conditions = markReady(conditions, Reason.Converged, "converged; drift detected and not repaired", gen);
-      conditions = setCondition(conditions, { type: "Drifted", status: "True", reason: Reason.DriftDetected, message }, gen);
+      conditions = setCondition(
+        conditions,
+        { type: "Drifted", status: "True", reason: Reason.DriftDetected, message },
+        gen,
+      );
       break;
     case "stalled":
       conditions = markStalled(conditions, reason, message, gen);
@@ -35,11 +45,16 @@ export function reportLifecycle(state: ObjectState, lifecycle: Lifecycle): void 
 }
 
 /** Set one per-aspect condition (Reachable, PackagesInstalled, ...). */
-export function setAspect(state: ObjectState, type: string, ok: boolean, reason: string, message: string): void {
+export function setAspect(
+  state: ObjectState,
+  type: string,
+  ok: boolean,
+  reason: string,
+  message: string,
+): void {
   state.status.conditions = setCondition(
     state.status.conditions,
     { type, status: ok ? "True" : "False", reason, message },
     state.generation,
   );
 }
-

@@ -1,8 +1,5 @@
 import type { Server } from "node:http";
 import type { Kind } from "../api/index.js";
-import type { HostAccess } from "../controllers/hostaccess.js";
-import { labManagerReconciler } from "../controllers/labmanager.js";
-import { libvirtNetworkReconciler } from "../controllers/libvirtnetwork.js";
 import type { Logger } from "../log.js";
 import { KubernetesStateStore } from "../runtime/kubestate.js";
 import { ControllerManager } from "../runtime/manager.js";
@@ -15,16 +12,7 @@ import { defaultIdentity, LeaderElector } from "./leader.js";
 
 export const LEASE_NAME = "lab-operator-leader";
 
-/** The reconciler of each kind (the same set file mode wires in cli/operator.ts). */
-export function reconcilersFor(hosts: HostAccess): Record<Kind, Reconciler> {
-  return {
-    LabManager: labManagerReconciler(hosts),
-    LibvirtNetwork: libvirtNetworkReconciler(hosts),
-    TripleOUndercloud: async () => {
-      throw new Error("the TripleOUndercloud controller is not implemented yet");
-    },
-  };
-}
+export { reconcilersFor } from "../controllers/index.js";
 
 export interface KubernetesOperatorOptions {
   clients: KubeClients;

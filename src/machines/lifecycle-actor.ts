@@ -1,5 +1,10 @@
 import { createActor, type Snapshot } from "xstate";
-import { createLifecycleMachine, type LifecycleContext, type LifecycleEvent, type Phase } from "./lifecycle.js";
+import {
+  createLifecycleMachine,
+  type LifecycleContext,
+  type LifecycleEvent,
+  type Phase,
+} from "./lifecycle.js";
 import type { Kind } from "../api/index.js";
 
 const machines = {

@@ -22,7 +22,13 @@ export interface LifecycleContext {
   drift: string[];
 }
 
-const initialContext: LifecycleContext = { reason: "Pending", message: "not reconciled yet", stepsDone: 0, failures: 0, drift: [] };
+const initialContext: LifecycleContext = {
+  reason: "Pending",
+  message: "not reconciled yet",
+  stepsDone: 0,
+  failures: 0,
+  drift: [],
+};
 
 /**
  * The lifecycle every kind goes through. Pure: no I/O, the controller does the work and
@@ -36,7 +42,10 @@ export function createLifecycleMachine(kind: string) {
     guards: {
       nothingToDo: ({ event }) => event.type === "OBSERVED" && event.steps === 0,
       onlyReporting: ({ event }) =>
-        event.type === "OBSERVED" && event.steps > 0 && event.driftPolicy !== "repair" && event.drift.length > 0,
+        event.type === "OBSERVED" &&
+        event.steps > 0 &&
+        event.driftPolicy !== "repair" &&
+        event.drift.length > 0,
       retryable: ({ event }) => event.type === "FAILED" && event.retryable,
     },
     actions: {
@@ -46,7 +55,9 @@ export function createLifecycleMachine(kind: string) {
           : {},
       ),
       noteWaiting: assign(({ event }) =>
-        event.type === "DEPENDENCY_NOT_READY" ? { reason: "WaitingForDependency", message: event.message } : {},
+        event.type === "DEPENDENCY_NOT_READY"
+          ? { reason: "WaitingForDependency", message: event.message }
+          : {},
       ),
       noteObserved: assign(({ event }) =>
         event.type === "OBSERVED"
@@ -57,7 +68,12 @@ export function createLifecycleMachine(kind: string) {
         event.type === "STEP_STARTED" ? { step: event.step, message: event.description } : {},
       ),
       countStep: assign(({ context }) => ({ stepsDone: context.stepsDone + 1 })),
-      noteConverged: assign(() => ({ reason: "Converged", message: "host matches the spec", failures: 0, step: undefined })),
+      noteConverged: assign(() => ({
+        reason: "Converged",
+        message: "host matches the spec",
+        failures: 0,
+        step: undefined,
+      })),
       noteDrift: assign(({ context }) => ({
         reason: "DriftDetected",
         message: `drift not repaired (driftPolicy): ${context.drift.join("; ")}`,
@@ -81,7 +97,10 @@ export function createLifecycleMachine(kind: string) {
         on: {
           DEPENDENCY_NOT_READY: { target: "waiting", actions: "noteWaiting" },
           CONNECTED: "observing",
-          FAILED: [{ guard: "retryable", target: "failed", actions: "noteFailure" }, { target: "stalled", actions: "noteFailure" }],
+          FAILED: [
+            { guard: "retryable", target: "failed", actions: "noteFailure" },
+            { target: "stalled", actions: "noteFailure" },
+          ],
         },
       },
       observing: {
@@ -91,7 +110,10 @@ export function createLifecycleMachine(kind: string) {
             { guard: "onlyReporting", target: "degraded", actions: ["noteObserved", "noteDrift"] },
             { target: "applying", actions: "noteObserved" },
           ],
-          FAILED: [{ guard: "retryable", target: "failed", actions: "noteFailure" }, { target: "stalled", actions: "noteFailure" }],
+          FAILED: [
+            { guard: "retryable", target: "failed", actions: "noteFailure" },
+            { target: "stalled", actions: "noteFailure" },
+          ],
         },
       },
       applying: {
@@ -99,7 +121,10 @@ export function createLifecycleMachine(kind: string) {
           STEP_STARTED: { actions: "noteStep" },
           STEP_DONE: { actions: "countStep" },
           APPLIED: "observing",
-          FAILED: [{ guard: "retryable", target: "failed", actions: "noteFailure" }, { target: "stalled", actions: "noteFailure" }],
+          FAILED: [
+            { guard: "retryable", target: "failed", actions: "noteFailure" },
+            { target: "stalled", actions: "noteFailure" },
+          ],
         },
       },
       ready: { on: { RECONCILE: { target: "connecting", actions: "resetRun" } } },

@@ -9,19 +9,25 @@ export function countReconciles(manager: ControllerManager, metrics: OperatorMet
     metrics.reconcileSeconds.observe({ controller: key.kind }, durationMs / 1000);
   });
   manager.onStep((kind, event) => {
-    if (event.result === "failed") metrics.stepFailures.inc({ kind, reason: event.reason ?? "CommandFailed" });
+    if (event.result === "failed")
+      metrics.stepFailures.inc({ kind, reason: event.reason ?? "CommandFailed" });
     if (event.result === "done" && event.drift) metrics.driftRepaired.inc({ kind });
   });
 }
 
 /** Gauges read at scrape time: queue depth and the SSH pool's counters. */
-export function sampleGauges(manager: ControllerManager, pool: () => PoolStats, metrics: OperatorMetrics): void {
+export function sampleGauges(
+  manager: ControllerManager,
+  pool: () => PoolStats,
+  metrics: OperatorMetrics,
+): void {
   metrics.queueDepth.set(manager.queue.length);
   const stats = pool();
   metrics.sshOpenConnections.reset();
   metrics.sshRoundTrips.reset();
   for (const [host, s] of Object.entries(stats.hosts)) {
     metrics.sshOpenConnections.set({ host }, s.open ? 1 : 0);
-    for (const kind of ["exec", "observe", "sftp", "stream"] as const) metrics.sshRoundTrips.set({ host, kind }, s[kind]);
+    for (const kind of ["exec", "observe", "sftp", "stream"] as const)
+      metrics.sshRoundTrips.set({ host, kind }, s[kind]);
   }
 }

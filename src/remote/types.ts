@@ -53,5 +53,9 @@ export interface RemoteHost {
   /** Read a file over SFTP; null when it does not exist. */
   readFile(path: string): Promise<Buffer | null>;
   /** Start a long-running command and deliver its output lines. */
-  stream(argv: readonly string[], onLine: (line: string) => void, opts: { purpose: string; sudo?: boolean }): RemoteStream;
+  stream(
+    argv: readonly string[],
+    onLine: (line: string) => void,
+    opts: { purpose: string; sudo?: boolean },
+  ): RemoteStream;
 }

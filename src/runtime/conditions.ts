@@ -32,7 +32,12 @@ export function isTrue(conditions: Condition[] | undefined, type: string): boole
 }
 
 /** Ready=True and no longer reconciling: the kstatus "Current" state. */
-export function markReady(conditions: Condition[], reason: string, message: string, gen?: number): Condition[] {
+export function markReady(
+  conditions: Condition[],
+  reason: string,
+  message: string,
+  gen?: number,
+): Condition[] {
   let next = setCondition(conditions, { type: ConditionType.Ready, status: "True", reason, message }, gen);
   next = removeCondition(next, ConditionType.Reconciling);
   return removeCondition(next, ConditionType.Stalled);
@@ -45,13 +50,22 @@ export function markReconciling(
   message: string,
   gen?: number,
 ): Condition[] {
-  let next = setCondition(conditions, { type: ConditionType.Reconciling, status: "True", reason, message }, gen);
+  let next = setCondition(
+    conditions,
+    { type: ConditionType.Reconciling, status: "True", reason, message },
+    gen,
+  );
   next = setCondition(next, { type: ConditionType.Ready, status: "False", reason, message }, gen);
   return removeCondition(next, ConditionType.Stalled);
 }
 
 /** Cannot progress without a person acting: Stalled=True, Ready=False. */
-export function markStalled(conditions: Condition[], reason: string, message: string, gen?: number): Condition[] {
+export function markStalled(
+  conditions: Condition[],
+  reason: string,
+  message: string,
+  gen?: number,
+): Condition[] {
   let next = setCondition(conditions, { type: ConditionType.Stalled, status: "True", reason, message }, gen);
   next = setCondition(next, { type: ConditionType.Ready, status: "False", reason, message }, gen);
   return removeCondition(next, ConditionType.Reconciling);

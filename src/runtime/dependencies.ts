@@ -13,7 +13,11 @@ export function dependenciesOf(object: LabObject): ObjectKey[] {
     case "TripleOUndercloud":
       return [
         { kind: "LabManager", namespace, name: object.spec.managerRef.name },
-        ...object.spec.nics.map((nic) => ({ kind: "LibvirtNetwork" as const, namespace, name: nic.networkRef.name })),
+        ...object.spec.nics.map((nic) => ({
+          kind: "LibvirtNetwork" as const,
+          namespace,
+          name: nic.networkRef.name,
+        })),
       ];
   }
 }

@@ -149,7 +149,13 @@ export class ControllerManager implements SourceHandler {
     const entry = key && this.cache.get(key);
     if (!key || !entry) return undefined;
     const log = this.opts.log.child({ kind: key.kind, namespace: key.namespace, name: key.name });
-    const state = await this.prepareState(key, entry.object, entry.specHash, entry.inputErrors, entry.deleting);
+    const state = await this.prepareState(
+      key,
+      entry.object,
+      entry.specHash,
+      entry.inputErrors,
+      entry.deleting,
+    );
     const readyBefore = isTrue(state.status.conditions, ConditionType.Ready);
     const ctx: ReconcileContext = {
       key,
@@ -228,7 +234,12 @@ export class ControllerManager implements SourceHandler {
     log.warn({ err: err.message }, "reconcile failed; retrying with backoff");
     const reason = errorReason(err);
     if (getCondition(state.status.conditions, ConditionType.Stalled)?.status !== "True") {
-      state.status.conditions = markReconciling(state.status.conditions, reason, err.message, state.generation);
+      state.status.conditions = markReconciling(
+        state.status.conditions,
+        reason,
+        err.message,
+        state.generation,
+      );
     }
     recordEvent(state, "Warning", reason, err.message);
     await this.opts.states.save(state);

@@ -59,7 +59,17 @@ export interface StateStore {
 }
 
 export function emptyState(kind: Kind, namespace: string, name: string): ObjectState {
-  return { kind, namespace, name, generation: 0, specHash: "", status: { conditions: [] }, owned: [], steps: [], events: [] };
+  return {
+    kind,
+    namespace,
+    name,
+    generation: 0,
+    specHash: "",
+    status: { conditions: [] },
+    owned: [],
+    steps: [],
+    events: [],
+  };
 }
 
 const MAX_STEPS = 50;
@@ -73,7 +83,12 @@ export function recordStep(state: ObjectState, record: StepRecord): void {
 }
 
 /** Add an event, folding repeats of the same reason and message as Kubernetes does. */
-export function recordEvent(state: ObjectState, type: EventRecord["type"], reason: string, message: string): void {
+export function recordEvent(
+  state: ObjectState,
+  type: EventRecord["type"],
+  reason: string,
+  message: string,
+): void {
   const now = new Date().toISOString();
   const last = state.events.at(-1);
   if (last && last.reason === reason && last.message === message && last.type === type) {

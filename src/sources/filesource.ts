@@ -59,9 +59,11 @@ export class FileSource implements Source {
   private schedule(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.reloading = this.reloading.then(() => this.reload()).catch((err: Error) => {
-        this.log.error({ err: err.message }, "reloading manifests failed");
-      });
+      this.reloading = this.reloading
+        .then(() => this.reload())
+        .catch((err: Error) => {
+          this.log.error({ err: err.message }, "reloading manifests failed");
+        });
     }, DEBOUNCE_MS);
   }
 

@@ -8,10 +8,19 @@ import type { LoadError, ManifestLoader } from "./filesource.js";
  */
 export const loadValidManifests: ManifestLoader = async (paths) => {
   const result = await validateManifests(paths);
-  const errors: LoadError[] = result.errors.map((e) => ({ file: e.source.file, key: e.key, line: formatError(e) }));
+  const errors: LoadError[] = result.errors.map((e) => ({
+    file: e.source.file,
+    key: e.key,
+    line: formatError(e),
+  }));
   const bad = new Set(errors.flatMap((e) => (e.key ? [keyString(e.key)] : [])));
   const objects = result.objects
-    .filter(({ object }) => !bad.has(keyString({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })))
+    .filter(
+      ({ object }) =>
+        !bad.has(
+          keyString({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name }),
+        ),
+    )
     .map(({ object, source }) => ({ object, origin: { file: source.file, document: source.doc } }));
   return { objects, errors };
 };

@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labctl, RunningLabctl } from "./support/labctl.js";
 import { renderManagerManifest } from "./support/manifests.js";
-import { skipUnlessSandboxCapable, sshRun, startSandbox, stopSandbox, type Sandbox } from "./support/sandbox.js";
+import {
+  skipUnlessSandboxCapable,
+  sshRun,
+  startSandbox,
+  stopSandbox,
+  type Sandbox,
+} from "./support/sandbox.js";
 
 /**
  * The LabManager controller end to end on a BARE sandbox Manager (a Debian container with
@@ -52,16 +58,48 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
 
   test("drift is repaired within one resync and reported", { timeout: 5 * 60_000 }, async () => {
     await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => (spec.resyncInterval = "3s"));
-    const op = new RunningLabctl(["run", "-f", mf(), "--workspace", ws()]);
+    const op = new RunningLabctl([
+      "run",
+      "-f",
+      mf(),
+      "--workspace",
+      ws(),
+      "--metrics-address",
+      "127.0.0.1:0",
+    ]);
     try {
+      const serving = await op.waitForLog((l) => l.msg === "serving metrics", 60_000);
       await op.waitForLog((l) => l.msg === "operator running", 30_000);
       await on(["systemctl", "stop", "libvirtd.socket", "libvirtd"]);
       await on(["rm", "-f", "/etc/sudoers.d/lab-operator-manager"]);
       await on(["ip", "link", "del", "labbr0"]);
-      await op.waitForLog((l) => String(l.msg).startsWith("step done") && /libvirt/.test(String(l.step)), 60_000);
-      await waitFor(async () => (await on(["systemctl", "is-active", "libvirtd"])).trim() === "active", 60_000);
-      await waitFor(async () => /10\.99\.0\.1/.test(await on(["ip", "-br", "addr", "show", "labbr0"]).catch(() => "")), 60_000);
-      await waitFor(async () => (await on(["test", "-f", "/etc/sudoers.d/lab-operator-manager"]).then(() => true, () => false)), 60_000);
+      await op.waitForLog(
+        (l) => String(l.msg).startsWith("step done") && /libvirt/.test(String(l.step)),
+        60_000,
+      );
+      await waitFor(
+        async () => (await on(["systemctl", "is-active", "libvirtd"])).trim() === "active",
+        60_000,
+      );
+      await waitFor(
+        async () => /10\.99\.0\.1/.test(await on(["ip", "-br", "addr", "show", "labbr0"]).catch(() => "")),
+        60_000,
+      );
+      await waitFor(
+        async () =>
+          await on(["test", "-f", "/etc/sudoers.d/lab-operator-manager"]).then(
+            () => true,
+            () => false,
+          ),
+        60_000,
+      );
+      const metrics = await (await fetch(`http://${String(serving.address)}/metrics`)).text();
+      assert.ok(
+        counter(metrics, 'controller_runtime_reconcile_total{controller="LabManager",result="ok"}') > 0,
+        metrics,
+      );
+      assert.ok(counter(metrics, "labop_ssh_round_trips_total{", 'kind="observe"') > 0, metrics);
+      assert.ok(counter(metrics, 'labop_drift_repaired_total{kind="LabManager"}') > 0, metrics);
     } finally {
       await op.stop("SIGTERM");
     }
@@ -69,17 +107,28 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
     assert.match(describe.stdout, /DriftRepaired/);
   });
 
-  test("an invalid edit keeps the Manager as it was and shows the error", { timeout: 3 * 60_000 }, async () => {
-    await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => {
-      spec.bridges = [{ name: "a-bridge-name-far-too-long", addresses: ["10.99.0.1/24"] }];
-    });
-    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
-    assert.notEqual(res.code, 0);
-    assert.match(res.stderr, /manager\.yaml:1 LabManager\/manager spec\.bridges\[0\]\.name: must be at most 15 bytes/);
-    assert.match(await on(["ip", "-br", "addr", "show", "labbr0"]), /10\.99\.0\.1\/24/, "the good spec's bridge stays");
-    const describe = await labctl(["describe", "LabManager/manager", "--workspace", ws()]);
-    assert.match(describe.stdout, /InputValid\s+False\s+InvalidSpec/);
-  });
+  test(
+    "an invalid edit keeps the Manager as it was and shows the error",
+    { timeout: 3 * 60_000 },
+    async () => {
+      await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => {
+        spec.bridges = [{ name: "a-bridge-name-far-too-long", addresses: ["10.99.0.1/24"] }];
+      });
+      const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+      assert.notEqual(res.code, 0);
+      assert.match(
+        res.stderr,
+        /manager\.yaml:1 LabManager\/manager spec\.bridges\[0\]\.name: must be at most 15 bytes/,
+      );
+      assert.match(
+        await on(["ip", "-br", "addr", "show", "labbr0"]),
+        /10\.99\.0\.1\/24/,
+        "the good spec's bridge stays",
+      );
+      const describe = await labctl(["describe", "LabManager/manager", "--workspace", ws()]);
+      assert.match(describe.stdout, /InputValid\s+False\s+InvalidSpec/);
+    },
+  );
 
   test("deleting the manifest cleans only what the operator created", { timeout: 5 * 60_000 }, async () => {
     await rm(join(mf(), "manager.yaml"));
@@ -87,13 +136,24 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
     assert.equal(res.code, 0, res.stderr.slice(-3000));
     await assert.rejects(on(["id", "manager"]), "the manager user is removed");
     await assert.rejects(on(["ip", "link", "show", "labbr0"]), "the bridge we made is removed");
-    assert.notEqual((await on(["systemctl", "is-active", "vbmcd"]).catch((e: Error) => e.message)).trim(), "active");
+    assert.notEqual(
+      (await on(["systemctl", "is-active", "vbmcd"]).catch((e: Error) => e.message)).trim(),
+      "active",
+    );
     await on(["id", "handmade"]);
     await on(["ip", "link", "show", "handbr0"]);
-    const state = await readFile(join(ws(), "state", "LabManager", "default", "manager.json")).catch(() => null);
+    const state = await readFile(join(ws(), "state", "LabManager", "default", "manager.json")).catch(
+      () => null,
+    );
     assert.equal(state, null, "the object's state is gone after cleanup");
   });
 });
+
+/** The value of the first sample whose line starts with `prefix` (and contains `also`). */
+function counter(text: string, prefix: string, also = ""): number {
+  const line = text.split("\n").find((l) => l.startsWith(prefix) && l.includes(also));
+  return line ? Number(line.split(" ").at(-1)) : 0;
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -399,5 +399,6 @@ export function generateCorpus(seed = 20261125): Corpus {
     ...truncatedCases(lab, random, 10),
     ...junkCases(lab, random, 6),
   ];
-  return { lab, cases };
+  // Previews of long payloads can coincide: number the ids.
+  return { lab, cases: cases.map((c, i) => ({ ...c, id: `#${i} ${c.id}` })) };
 }

@@ -17,7 +17,11 @@ export function registerDescribe(program: Command): void {
     .action(async (ref: string, opts: { namespace: string; stateDir?: string; workspace: string }) => {
       const [kindText, name] = ref.split("/");
       if (!kindText || !name) throw new Error(`expected Kind/name, got "${ref}"`);
-      const state = await new FileStateStore(stateDirOf(opts)).load(parseKind(kindText), opts.namespace, name);
+      const state = await new FileStateStore(stateDirOf(opts)).load(
+        parseKind(kindText),
+        opts.namespace,
+        name,
+      );
       if (!state) {
         console.error(`${ref} not found in namespace ${opts.namespace}`);
         process.exitCode = 1;
@@ -34,21 +38,55 @@ export function describeState(s: ObjectState): string {
   out.push(`Generation:   ${s.generation} (observed ${s.status.observedGeneration ?? "-"})`);
   out.push(`Phase:        ${String(s.status.phase ?? "-")}`);
   for (const [k, v] of Object.entries(s.status)) {
-    if (["conditions", "phase", "observedGeneration", "plannedSteps"].includes(k) || v === undefined) continue;
+    if (["conditions", "phase", "observedGeneration", "plannedSteps"].includes(k) || v === undefined)
+      continue;
     out.push(`${(k + ":").padEnd(14)}${typeof v === "string" ? v : JSON.stringify(v)}`);
   }
   out.push("Conditions:");
-  out.push(indent(table(["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"], s.status.conditions.map((c) => [c.type, c.status, c.reason, age(c.lastTransitionTime), c.message]))));
+  out.push(
+    indent(
+      table(
+        ["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"],
+        s.status.conditions.map((c) => [c.type, c.status, c.reason, age(c.lastTransitionTime), c.message]),
+      ),
+    ),
+  );
   const planned = s.status.plannedSteps as string[] | undefined;
   if (planned?.length) out.push("Planned steps:", ...planned.map((p) => `  - ${p}`));
-  if (s.owned.length) out.push("Owned (cleanup removes only these):", ...s.owned.map((o) => `  - ${o.kind}/${o.name}`));
+  if (s.owned.length)
+    out.push("Owned (cleanup removes only these):", ...s.owned.map((o) => `  - ${o.kind}/${o.name}`));
   out.push("Steps:");
-  out.push(indent(table(["STEP", "RESULT", "DURATION", "AGE", "DETAIL"], s.steps.slice(-15).map((st) => [st.step, st.result, st.durationMs === undefined ? "-" : `${(st.durationMs / 1000).toFixed(1)}s`, age(st.startedAt), st.error ?? st.drift ?? st.description]))));
+  out.push(
+    indent(
+      table(
+        ["STEP", "RESULT", "DURATION", "AGE", "DETAIL"],
+        s.steps
+          .slice(-15)
+          .map((st) => [
+            st.step,
+            st.result,
+            st.durationMs === undefined ? "-" : `${(st.durationMs / 1000).toFixed(1)}s`,
+            age(st.startedAt),
+            st.error ?? st.drift ?? st.description,
+          ]),
+      ),
+    ),
+  );
   out.push("Events:");
-  out.push(indent(table(["TYPE", "REASON", "AGE", "COUNT", "MESSAGE"], s.events.slice(-15).map((e) => [e.type, e.reason, age(e.lastTimestamp), String(e.count), e.message]))));
+  out.push(
+    indent(
+      table(
+        ["TYPE", "REASON", "AGE", "COUNT", "MESSAGE"],
+        s.events.slice(-15).map((e) => [e.type, e.reason, age(e.lastTimestamp), String(e.count), e.message]),
+      ),
+    ),
+  );
   return out.join("\n");
 }
 
 function indent(text: string): string {
-  return text.split("\n").map((l) => `  ${l}`).join("\n");
+  return text
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
 }

@@ -13,17 +13,28 @@ export function registerGet(program: Command): void {
     .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
     .option("--workspace <dir>", "workspace directory", "workspace")
     .option("-o, --output <format>", "table or json", "table")
-    .action(async (kindArg: string | undefined, opts: { stateDir?: string; workspace: string; output: string }) => {
-      const kind = kindArg ? parseKind(kindArg) : undefined;
-      const states = (await new FileStateStore(stateDirOf(opts)).list()).filter((s) => !kind || s.kind === kind);
-      if (opts.output === "json") return console.log(JSON.stringify(states.map(({ machine: _m, ...s }) => s), null, 2));
-      if (states.length === 0) return console.log("No objects found.");
-      const rows = states.map((s) => {
-        const r = readyOf(s.status.conditions);
-        return [s.name, s.kind, managerNameOf(s), r.ready, r.reason, age(s.createdAt)];
-      });
-      console.log(table(["NAME", "KIND", "MANAGER", "READY", "REASON", "AGE"], rows));
-    });
+    .action(
+      async (kindArg: string | undefined, opts: { stateDir?: string; workspace: string; output: string }) => {
+        const kind = kindArg ? parseKind(kindArg) : undefined;
+        const states = (await new FileStateStore(stateDirOf(opts)).list()).filter(
+          (s) => !kind || s.kind === kind,
+        );
+        if (opts.output === "json")
+          return console.log(
+            JSON.stringify(
+              states.map(({ machine: _m, ...s }) => s),
+              null,
+              2,
+            ),
+          );
+        if (states.length === 0) return console.log("No objects found.");
+        const rows = states.map((s) => {
+          const r = readyOf(s.status.conditions);
+          return [s.name, s.kind, managerNameOf(s), r.ready, r.reason, age(s.createdAt)];
+        });
+        console.log(table(["NAME", "KIND", "MANAGER", "READY", "REASON", "AGE"], rows));
+      },
+    );
 }
 
 export function parseKind(text: string): Kind {
@@ -33,4 +44,8 @@ export function parseKind(text: string): Kind {
   return kind;
 }
 
-const shortNames: Record<string, Kind> = { lm: "LabManager", lvnet: "LibvirtNetwork", uc: "TripleOUndercloud" };
+const shortNames: Record<string, Kind> = {
+  lm: "LabManager",
+  lvnet: "LibvirtNetwork",
+  uc: "TripleOUndercloud",
+};

@@ -5,11 +5,18 @@ import { createFileOperator } from "../operator.js";
 import { stateDirOf } from "../paths.js";
 import { createWorkspaceHosts } from "../hosts.js";
 import { printNotReady, printPlan } from "../report.js";
-import { kubernetesRuntime, LeaderElectedOperator, reconcilersFor, serveHealth } from "../../kube/operator.js";
+import { serveMetrics } from "../metrics.js";
+import {
+  kubernetesRuntime,
+  LeaderElectedOperator,
+  reconcilersFor,
+  serveHealth,
+} from "../../kube/operator.js";
 import { withSecretRefs } from "../../kube/secrethosts.js";
 
 interface FileModeOptions {
   file: string[];
+  metricsAddress: string;
   workspace: string;
   stateDir?: string;
   timeout: string;
@@ -46,12 +53,20 @@ function withFileOptions(cmd: Command, fileRequired = true): Command {
     .option("--workspace <dir>", "workspace directory (keys, passwords, ssh.config)", "workspace")
     .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
     .option("--timeout <seconds>", "give up after this long (apply/plan)", "1800")
-    .option("--workers <n>", "parallel reconciles", "4");
+    .option("--workers <n>", "parallel reconciles", "4")
+    .option(
+      "--metrics-address <host:port>",
+      "serve /metrics, /healthz and /readyz here (run only; 'off' disables)",
+      "127.0.0.1:8080",
+    );
 }
 
 function withKubernetesOptions(cmd: Command): Command {
   return cmd
-    .option("--kubernetes", "serve LabManager/LibvirtNetwork/TripleOUndercloud custom resources from the API server")
+    .option(
+      "--kubernetes",
+      "serve LabManager/LibvirtNetwork/TripleOUndercloud custom resources from the API server",
+    )
     .option("-n, --namespace <ns...>", "namespaces to serve (default: the pod's or the kubeconfig context's)")
     .option("-A, --all-namespaces", "serve every namespace")
     .option("--kubeconfig <path>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
@@ -61,7 +76,8 @@ function withKubernetesOptions(cmd: Command): Command {
 
 function runEitherMode(opts: FileModeOptions & KubernetesModeOptions): Promise<void> {
   if (opts.kubernetes) return runKubernetes(opts);
-  if (!opts.file?.length) throw new Error("-f/--file is required (or --kubernetes to serve custom resources)");
+  if (!opts.file?.length)
+    throw new Error("-f/--file is required (or --kubernetes to serve custom resources)");
   return run(opts);
 }
 
@@ -83,7 +99,10 @@ async function runKubernetes(opts: FileModeOptions & KubernetesModeOptions): Pro
   });
   const health = await serveHealth(Number(opts.healthPort), operator);
   operator.start();
-  log.info({ identity: operator.elector.identity, namespaces: runtime.namespaces }, "waiting for the leader lease");
+  log.info(
+    { identity: operator.elector.identity, namespaces: runtime.namespaces },
+    "waiting for the leader lease",
+  );
   await untilSignal(log);
   await operator.stop();
   health?.close();
@@ -116,6 +135,7 @@ async function run(opts: FileModeOptions): Promise<void> {
   });
   await source.start(manager);
   await manager.adoptSavedState();
+  const http = await serveMetrics(opts.metricsAddress, manager, hosts, log);
   manager.start();
   log.info({ manifests: opts.file }, "operator running");
   await new Promise<void>((resolve) => {
@@ -130,6 +150,7 @@ async function run(opts: FileModeOptions): Promise<void> {
   await events?.stop();
   await manager.stop();
   await hosts.close();
+  http?.close();
   log.info("operator stopped; state saved");
 }
 
@@ -153,7 +174,10 @@ async function converge(opts: FileModeOptions, mutate: boolean): Promise<void> {
     return hosts.close();
   }
   manager.start();
-  const outcome = await waitForSettled(manager, states, { timeoutMs: Number(opts.timeout) * 1000, once: !mutate });
+  const outcome = await waitForSettled(manager, states, {
+    timeoutMs: Number(opts.timeout) * 1000,
+    once: !mutate,
+  });
   await manager.stop();
   await hosts.close();
   if (!mutate) return printPlan(await states.list());

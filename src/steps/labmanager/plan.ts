@@ -89,7 +89,8 @@ function planSystem(p: PlanCtx): Step[] {
   const { libvirtd, libvirtdSocket, virtlogd } = p.facts.services;
   const units = p.family === "debian" ? ["virtlogd.socket", "libvirtd.socket", "libvirtd"] : ["libvirtd"];
   // On Debian an idle libvirtd exits and its socket starts it again on the next connection.
-  const libvirtUp = isRunning(libvirtd) || (p.family === "debian" && isEnabled(libvirtd) && isRunning(libvirtdSocket));
+  const libvirtUp =
+    isRunning(libvirtd) || (p.family === "debian" && isEnabled(libvirtd) && isRunning(libvirtdSocket));
   const ok = libvirtUp && (p.family !== "debian" || isRunning(virtlogd));
   if (!ok) {
     const state = `libvirtd ${libvirtd.active}/${libvirtd.enabled}`;

@@ -12,7 +12,10 @@ export interface LabctlResult {
 }
 
 /** Run `labctl ARGS` to completion with JSON logs. */
-export function labctl(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<LabctlResult> {
+export function labctl(
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<LabctlResult> {
   return new Promise((resolve, reject) => {
     const child = spawnLabctl(args, opts.env);
     let stdout = "";
@@ -49,13 +52,18 @@ export class RunningLabctl {
   }
 
   /** Resolve with the first log line matching, or reject after the deadline. */
-  async waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>> {
+  async waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.logs.find(match);
       if (found) return found;
-      if (this.child.exitCode !== null) throw new Error(`labctl exited ${this.child.exitCode}:\n${this.output.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`no matching log line within ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`labctl exited ${this.child.exitCode}:\n${this.output.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`no matching log line within ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
       await new Promise<void>((r) => {
         this.waiters.push(r);
         setTimeout(r, 250);

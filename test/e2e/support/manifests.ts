@@ -18,9 +18,15 @@ export async function renderManagerManifest(
   file = "manager.yaml",
 ): Promise<string> {
   const text = await readFile(join(E2E_MANIFESTS, "manager.yaml"), "utf8");
-  const doc = parseAllDocuments(text)[0]!.toJSON() as { spec: Record<string, unknown> & { ssh: Record<string, unknown> } };
+  const doc = parseAllDocuments(text)[0]!.toJSON() as {
+    spec: Record<string, unknown> & { ssh: Record<string, unknown> };
+  };
   doc.spec.address = manager.address;
-  doc.spec.ssh = { ...doc.spec.ssh, privateKeyRef: { file: sandbox.privateKeyPath }, hostKeyFingerprint: manager.fingerprint };
+  doc.spec.ssh = {
+    ...doc.spec.ssh,
+    privateKeyRef: { file: sandbox.privateKeyPath },
+    hostKeyFingerprint: manager.fingerprint,
+  };
   edit(doc.spec);
   await mkdir(dir, { recursive: true });
   const path = join(dir, file);

@@ -2,8 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Lifecycle } from "../../../src/machines/lifecycle-actor.js";
 
-const observed = (steps: number, drift: string[] = [], driftPolicy: "repair" | "detect" | "ignore" = "repair") =>
-  ({ type: "OBSERVED", steps, drift, driftPolicy }) as const;
+const observed = (
+  steps: number,
+  drift: string[] = [],
+  driftPolicy: "repair" | "detect" | "ignore" = "repair",
+) => ({ type: "OBSERVED", steps, drift, driftPolicy }) as const;
 
 test("an object with nothing to do goes from pending to ready", () => {
   const l = new Lifecycle("LabManager");

@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { markReady, markReconciling, markStalled, setCondition, getCondition } from "../../../src/runtime/conditions.js";
+import {
+  markReady,
+  markReconciling,
+  markStalled,
+  setCondition,
+  getCondition,
+} from "../../../src/runtime/conditions.js";
 
 test("lastTransitionTime changes only when the status changes", () => {
   const t1 = new Date("2026-01-01T00:00:00Z");
@@ -16,9 +22,18 @@ test("lastTransitionTime changes only when the status changes", () => {
 
 test("kstatus helpers keep Ready, Reconciling and Stalled consistent", () => {
   let c = markReconciling([], "Progressing", "installing", 1);
-  assert.deepEqual(c.map((x) => `${x.type}=${x.status}`), ["Ready=False", "Reconciling=True"]);
+  assert.deepEqual(
+    c.map((x) => `${x.type}=${x.status}`),
+    ["Ready=False", "Reconciling=True"],
+  );
   c = markStalled(c, "HostKeyChanged", "key changed", 1);
-  assert.deepEqual(c.map((x) => `${x.type}=${x.status}`), ["Ready=False", "Stalled=True"]);
+  assert.deepEqual(
+    c.map((x) => `${x.type}=${x.status}`),
+    ["Ready=False", "Stalled=True"],
+  );
   c = markReady(c, "Converged", "ok", 1);
-  assert.deepEqual(c.map((x) => `${x.type}=${x.status}`), ["Ready=True"]);
+  assert.deepEqual(
+    c.map((x) => `${x.type}=${x.status}`),
+    ["Ready=True"],
+  );
 });

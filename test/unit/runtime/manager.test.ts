@@ -12,7 +12,12 @@ import { dependency, type ReconcileContext, type Reconciler } from "../../../src
 import { waitForSettled } from "../../../src/runtime/settle.js";
 
 const lm = (name: string, address = "10.0.0.1") =>
-  labManager.parse({ apiVersion: "openstacklab.io/v1alpha1", kind: "LabManager", metadata: { name }, spec: { address } });
+  labManager.parse({
+    apiVersion: "openstacklab.io/v1alpha1",
+    kind: "LabManager",
+    metadata: { name },
+    spec: { address },
+  });
 const net = (name: string, manager: string) =>
   libvirtNetwork.parse({
     apiVersion: "openstacklab.io/v1alpha1",
@@ -27,21 +32,43 @@ function harness(behaviour: Partial<Record<Kind, Reconciler>> = {}) {
   const ready: Reconciler = async (ctx) => {
     calls.push(`${ctx.key.kind}/${ctx.key.name}${ctx.entry.deleting ? " delete" : ""}`);
     if (ctx.entry.deleting) return { deleted: true };
-    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "ok", ctx.state.generation);
+    ctx.state.status.conditions = markReady(
+      ctx.state.status.conditions,
+      "Converged",
+      "ok",
+      ctx.state.generation,
+    );
     ctx.state.status.observedGeneration = ctx.state.generation;
     return {};
   };
   const waitsForManager: Reconciler = async (ctx) => {
     calls.push(`${ctx.key.kind}/${ctx.key.name}`);
     const o = ctx.entry.object as LabObject & { spec: { managerRef: { name: string } } };
-    const dep = await dependency(ctx, { kind: "LabManager", namespace: "default", name: o.spec.managerRef.name });
+    const dep = await dependency(ctx, {
+      kind: "LabManager",
+      namespace: "default",
+      name: o.spec.managerRef.name,
+    });
     if (!dep || !isTrue(dep.state?.status.conditions, "Ready")) {
-      ctx.state.status.conditions = markReconciling(ctx.state.status.conditions, "WaitingForDependency", "manager", ctx.state.generation);
+      ctx.state.status.conditions = markReconciling(
+        ctx.state.status.conditions,
+        "WaitingForDependency",
+        "manager",
+        ctx.state.generation,
+      );
       return {};
     }
     return ready(ctx);
   };
-  return { calls, reconcilers: { LabManager: ready, LibvirtNetwork: waitsForManager, TripleOUndercloud: ready, ...behaviour } };
+  return {
+    calls,
+    reconcilers: {
+      LabManager: ready,
+      LibvirtNetwork: waitsForManager,
+      TripleOUndercloud: ready,
+      ...behaviour,
+    },
+  };
 }
 
 /** Poll until read() gives a value (the machine may be busy), at most 5 s. */
@@ -61,7 +88,12 @@ async function withManager(
   const dir = await mkdtemp(join(tmpdir(), "labmgr-"));
   const states = new FileStateStore(dir);
   const h = harness(behaviour);
-  const m = new ControllerManager({ reconcilers: h.reconcilers, states, log: pino({ level: "silent" }), workers: 2 });
+  const m = new ControllerManager({
+    reconcilers: h.reconcilers,
+    states,
+    log: pino({ level: "silent" }),
+    workers: 2,
+  });
   m.start();
   try {
     await fn(m, states, h.calls);
@@ -76,7 +108,12 @@ test("a network waits for its Manager and is re-queued when the Manager becomes 
   const gate = new Promise<void>((r) => (release = r));
   const slowManager: Reconciler = async (ctx) => {
     await gate;
-    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "ok", ctx.state.generation);
+    ctx.state.status.conditions = markReady(
+      ctx.state.status.conditions,
+      "Converged",
+      "ok",
+      ctx.state.generation,
+    );
     ctx.state.status.observedGeneration = ctx.state.generation;
     return {};
   };
@@ -94,7 +131,10 @@ test("a network waits for its Manager and is re-queued when the Manager becomes 
       release();
     }
     const outcome = await settled;
-    assert.ok(outcome.ok, calls.join(",") + JSON.stringify(outcome.notReady.map((s) => [s.name, s.status.conditions])));
+    assert.ok(
+      outcome.ok,
+      calls.join(",") + JSON.stringify(outcome.notReady.map((s) => [s.name, s.status.conditions])),
+    );
     assert.ok(calls.filter((c) => c === "LibvirtNetwork/n1").length >= 2, calls.join(", "));
   });
 });
@@ -118,9 +158,13 @@ test("invalid input keeps the last good object and says why in InputValid", asyn
   await withManager({}, async (m, states) => {
     m.upsert(lm("lab"), {});
     await waitForSettled(m, states, { timeoutMs: 3000 });
-    m.invalid({ kind: "LabManager", namespace: "default", name: "lab" }, ["f.yaml:1 LabManager/lab spec.address: bad"]);
+    m.invalid({ kind: "LabManager", namespace: "default", name: "lab" }, [
+      "f.yaml:1 LabManager/lab spec.address: bad",
+    ]);
     const input = await eventually(async () =>
-      (await states.load("LabManager", "default", "lab"))?.status.conditions.find((c) => c.type === "InputValid"),
+      (await states.load("LabManager", "default", "lab"))?.status.conditions.find(
+        (c) => c.type === "InputValid",
+      ),
     );
     const s = await states.load("LabManager", "default", "lab");
     assert.equal(input?.status, "False");
@@ -134,7 +178,12 @@ test("a failing reconcile is retried with backoff and its error recorded", async
   const flaky: Reconciler = async (ctx: ReconcileContext) => {
     attempts += 1;
     if (attempts < 3) throw Object.assign(new Error("connection reset"), { name: "Unreachable" });
-    ctx.state.status.conditions = markReady(ctx.state.status.conditions, "Converged", "ok", ctx.state.generation);
+    ctx.state.status.conditions = markReady(
+      ctx.state.status.conditions,
+      "Converged",
+      "ok",
+      ctx.state.generation,
+    );
     ctx.state.status.observedGeneration = ctx.state.generation;
     return {};
   };
@@ -144,7 +193,10 @@ test("a failing reconcile is retried with backoff and its error recorded", async
     assert.ok(outcome.ok);
     assert.equal(attempts, 3);
     const s = await states.load("LabManager", "default", "lab");
-    assert.ok(s?.events.some((e) => e.reason === "Unreachable" && e.count === 2), JSON.stringify(s?.events));
+    assert.ok(
+      s?.events.some((e) => e.reason === "Unreachable" && e.count === 2),
+      JSON.stringify(s?.events),
+    );
   });
 });
 

@@ -57,7 +57,10 @@ test("shutDown releases waiting workers with undefined", async () => {
 
 test("backoff grows exponentially per key, stays within bounds, and forget resets it", () => {
   const b = new Backoff(100, 1000, () => 1);
-  assert.deepEqual([b.next("a"), b.next("a"), b.next("a"), b.next("a"), b.next("a")], [100, 200, 400, 800, 1000]);
+  assert.deepEqual(
+    [b.next("a"), b.next("a"), b.next("a"), b.next("a"), b.next("a")],
+    [100, 200, 400, 800, 1000],
+  );
   assert.equal(b.next("b"), 100, "keys are independent");
   b.forget("a");
   assert.equal(b.next("a"), 100);

@@ -87,7 +87,10 @@ test("an edit is picked up by the watcher", async () => {
 test("a file that stops parsing keeps its objects and reports why, never removes them", async () => {
   await withSource(async (dir, rec) => {
     rec.events = [];
-    await writeFile(join(dir, "a.yaml"), "apiVersion: openstacklab.io/v1alpha1\nkind: LabManager\nmetadata: {name: alpha\n");
+    await writeFile(
+      join(dir, "a.yaml"),
+      "apiVersion: openstacklab.io/v1alpha1\nkind: LabManager\nmetadata: {name: alpha\n",
+    );
     const invalid = await rec.next((e) => e.startsWith("invalid alpha"));
     assert.match(invalid, /a\.yaml/);
     assert.ok(!rec.events.some((e) => e.startsWith("remove")), rec.events.join(" | "));
