@@ -1,18 +1,21 @@
 /**
  * npm run bench [names...]: runs the benchmarks, writes each result to
  * bench/results/<name>.json and a summary table to bench/results/summary.md.
- * Names: edit-latency, ssh-pool (root: starts a loopback sshd). Default: all.
+ * Names: edit-latency, ssh-pool (root: loopback sshd), drift-latency (root: a sandbox
+ * Manager). Default: all.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { benchEditLatency } from "./edit-latency.js";
 import { benchSshPool } from "./ssh-pool.js";
+import { benchDriftLatency } from "./drift-latency.js";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
 const benches: Record<string, () => Promise<unknown>> = {
   "edit-latency": () => benchEditLatency(30),
   "ssh-pool": () => benchSshPool(200),
+  "drift-latency": () => benchDriftLatency(5),
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -22,9 +22,15 @@ export interface ManifestError {
 /** `FILE:DOC Kind/name FIELD.PATH: reason`, parts left out when unknown. */
 export function formatError(e: ManifestError): string {
   let line = `${e.source.file}:${e.source.doc}`;
-  if (e.kind) line += ` ${e.kind}/${e.name ?? "?"}`;
-  if (e.path) line += ` ${e.path}`;
+  if (e.kind) line += ` ${printable(e.kind)}/${e.name === undefined ? "?" : printable(e.name)}`;
+  if (e.path) line += ` ${printable(e.path)}`;
   return `${line}: ${e.message}`;
+}
+
+/** Names as written may hold line breaks or control characters: quote those, so an error stays one line. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f\u2028\u2029]/.test(text) ? JSON.stringify(text) : text;
 }
 
 /** spec.bridges[0].name from ["spec", "bridges", 0, "name"]. */
@@ -32,7 +38,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
+    else out += out ? `.${printable(String(part))}` : printable(String(part));
   }
   return out;
 }

@@ -84,7 +84,10 @@ export class FileSource implements Source {
       if (filesWithErrors.has(previous.file) || keyed.some((e) => keyString(e.key!) === id)) {
         // Its file no longer loads: keep the last good object, never delete on a parse error.
         next.set(id, previous);
-        handler.invalid(previous.key, linesForFile(errors, previous.file), { file: previous.file });
+        const lines = [
+          ...new Set([...linesFor(errors, previous.key), ...linesForFile(errors, previous.file)]),
+        ];
+        handler.invalid(previous.key, lines, { file: previous.file });
       } else {
         handler.remove(previous.key);
       }

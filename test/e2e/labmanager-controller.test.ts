@@ -93,11 +93,17 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
           ),
         60_000,
       );
-      const metrics = await (await fetch(`http://${String(serving.address)}/metrics`)).text();
-      assert.ok(
-        counter(metrics, 'controller_runtime_reconcile_total{controller="LabManager",result="ok"}') > 0,
-        metrics,
-      );
+      // The repairing reconcile may still be finishing (a re-observe follows the last step).
+      let metrics = "";
+      await waitFor(async () => {
+        const scrape = await fetch(`http://${String(serving.address)}/metrics`, {
+          signal: AbortSignal.timeout(30_000),
+        });
+        metrics = await scrape.text();
+        return (
+          counter(metrics, 'controller_runtime_reconcile_total{controller="LabManager",result="ok"}') > 0
+        );
+      }, 60_000);
       assert.ok(counter(metrics, "labop_ssh_round_trips_total{", 'kind="observe"') > 0, metrics);
       assert.ok(counter(metrics, 'labop_drift_repaired_total{kind="LabManager"}') > 0, metrics);
     } finally {

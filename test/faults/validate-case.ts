@@ -2,6 +2,7 @@ import { keyString } from "../../src/api/index.js";
 import {
   crossValidate,
   formatError,
+  printable,
   parseManifests,
   type LoadedObject,
   type LoadResult,
@@ -65,8 +66,9 @@ export function problems(c: Case, outcome: Outcome, file: string, checkOneLine: 
   const own = outcome.errors.filter((e) => e.source.file === file).map(formatError);
   if (own.length === 0) out.push(`no error names ${file}`);
   if (expect.type === "field") {
-    const who = expect.kind === undefined ? "" : ` ${expect.kind}/${expect.name}`;
-    const head = `${file}:${expect.doc}${who} ${expect.path}`;
+    const who =
+      expect.kind === undefined ? "" : ` ${printable(expect.kind)}/${printable(String(expect.name))}`;
+    const head = `${file}:${expect.doc}${who} ${printable(expect.path)}`;
     const names = (l: string) => l.startsWith(head) && [".", "[", ":"].includes(l[head.length] ?? "");
     if (!own.some(names)) out.push(`no error names ${head.slice(0, 200)}`);
   }

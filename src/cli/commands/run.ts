@@ -146,12 +146,30 @@ async function run(opts: FileModeOptions): Promise<void> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
-  await source.stop();
-  await events?.stop();
-  await manager.stop();
-  await hosts.close();
-  http?.close();
+  await withDeadline(log, async () => {
+    await source.stop();
+    await events?.stop();
+    await manager.stop();
+    await hosts.close();
+    http?.close();
+  });
   log.info("operator stopped; state saved");
+}
+
+/** Graceful stop waits for running steps, but not forever: a stuck one must not hang the process. */
+const STOP_DEADLINE_MS = 60_000;
+
+async function withDeadline(log: ReturnType<typeof rootLogger>, stop: () => Promise<void>): Promise<void> {
+  const timer = setTimeout(() => {
+    log.error(
+      { deadlineMs: STOP_DEADLINE_MS },
+      "graceful stop took too long; exiting (state was saved after each step)",
+    );
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  timer.unref();
+  await stop();
+  clearTimeout(timer);
 }
 
 async function converge(opts: FileModeOptions, mutate: boolean): Promise<void> {

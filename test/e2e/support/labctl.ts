@@ -71,12 +71,15 @@ export class RunningLabctl {
     }
   }
 
-  /** Send a signal and wait for the process to exit. */
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+  /** Send a signal and wait for the process to exit; SIGKILL it if it outlives the grace period. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 90_000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const exited = new Promise<number | null>((r) => this.child.once("exit", (code) => r(code)));
     this.child.kill(signal);
-    return exited;
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
   }
 }
 

@@ -101,6 +101,7 @@ describe("generated CRDs and JSON schemas", () => {
       assert.deepEqual(await staleFiles(dir, generatedFiles(changed)), [
         "crds/labmanagers.openstacklab.io.yaml",
         "schemas/labmanager.json",
+        "manifests/deploy/crds.yaml",
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

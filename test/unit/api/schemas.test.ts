@@ -82,3 +82,49 @@ describe("kind schemas", () => {
     assert.equal(r.error?.issues[0]?.message, "must be between 1024 and 65535");
   });
 });
+
+describe("string fields that reach hosts, config files and XML", () => {
+  const lmWith = (spec: Record<string, unknown>) =>
+    labManager.safeParse({ ...meta, kind: "LabManager", spec: { address: "m", ...spec } });
+
+  it("takes a DNS name, an IPv4 or an IPv6 address as the Manager's address, nothing else", () => {
+    for (const good of ["localhost", "manager.lab.example", "192.168.1.10", "fe80::1", "2001:db8::10"]) {
+      assert.equal(lmWith({ address: good }).success, true, good);
+    }
+    for (const bad of ["192.168.1", "999.1.1.1", "-m", "m;id", "$(id)", "m n", "m\n", "a..b", "'m'"]) {
+      assert.equal(lmWith({ address: bad }).success, false, bad);
+    }
+  });
+
+  it("refuses '..', whitespace and quotes in paths and secret files", () => {
+    for (const bad of ["/etc/../shadow", "/a b", "/a'b", "/a\nb", "/..", "relative"]) {
+      assert.equal(lmWith({ virtualBMC: { configDir: bad } }).success, false, bad);
+    }
+    for (const bad of ["../../etc/shadow", "secrets/../x", "a b", "a\nb", "$(id)"]) {
+      assert.equal(lmWith({ ssh: { passwordRef: { file: bad } } }).success, false, bad);
+    }
+    assert.equal(lmWith({ ssh: { passwordRef: { file: "/run/secrets/root.pw" } } }).success, true);
+    assert.equal(lmWith({ ssh: { passwordRef: { file: ".secrets/root" } } }).success, true);
+    assert.equal(lmWith({ ssh: { passwordRef: { secretName: "s", key: ".." } } }).success, false);
+  });
+
+  it("refuses shell metacharacters and '..' in URLs, and free text in osVariant and extra", () => {
+    const ucWith = (spec: Record<string, unknown>) =>
+      tripleoUndercloud.safeParse({
+        ...meta,
+        kind: "TripleOUndercloud",
+        spec: { managerRef: { name: "lab" }, nics: [{ networkRef: { name: "n" } }], ...spec },
+      });
+    assert.equal(ucWith({ baseImage: { url: "https://h/i.qcow2?x=1&y=2" } }).success, true);
+    for (const url of ["https://h/i.qcow2'", "https://h/$(id)", "file:///a/../b", "https://h/a b"]) {
+      assert.equal(ucWith({ baseImage: { url } }).success, false, url);
+    }
+    assert.equal(ucWith({ osVariant: "rhel8.4" }).success, true);
+    assert.equal(ucWith({ osVariant: "centos7.0 --x" }).success, false);
+    const extra = (v: string) =>
+      ucWith({ tripleo: { undercloudConf: { extra: { clean_nodes: v } } } }).success;
+    assert.equal(extra("true"), true);
+    assert.equal(extra("/home/a.yaml,/home/b.yaml"), true);
+    for (const bad of ["a\nb", "[x]", "$x", "a'b", " a", "a;b"]) assert.equal(extra(bad), false, bad);
+  });
+});
