@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
-import { labctl } from "./support/labctl.js";
+import { labctl, RunningLabctl } from "./support/labctl.js";
 import { renderManagerManifest } from "./support/manifests.js";
 import {
   type Sandbox,
@@ -46,95 +46,133 @@ function networksYaml(): string {
   ).join("---\n");
 }
 
-describe("LibvirtNetwork controller through labctl apply", { skip: skipUnlessSandboxCapable() }, () => {
-  let sandbox: Sandbox | undefined;
-  let dir = "";
-  const ws = () => join(dir, "workspace");
-  const mf = () => join(dir, "manifests");
-  const on = (cmd: string[]) => sshRun(sandbox!, sandbox!.managers[0]!, cmd);
+describe(
+  "LibvirtNetwork controller through labctl apply and run",
+  { skip: skipUnlessSandboxCapable() },
+  () => {
+    let sandbox: Sandbox | undefined;
+    let dir = "";
+    const ws = () => join(dir, "workspace");
+    const mf = () => join(dir, "manifests");
+    const on = (cmd: string[]) => sshRun(sandbox!, sandbox!.managers[0]!, cmd);
+    const waitForActive = async (name: string, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!/Active:\s+yes/.test(await on(["virsh", "net-info", name]).catch(() => ""))) {
+        if (Date.now() > deadline) throw new Error(`${name} not active within ${timeoutMs} ms`);
+      }
+    };
 
-  before(
-    async () => {
-      sandbox = await startSandbox({
-        count: 1,
-        variant: "prebaked",
-        prefix: "netctl",
-        subnet: "10.77.151",
-        bridge: "labsbxnc0",
-      });
-      dir = await mkdtemp(join(tmpdir(), "netctl-e2e-"));
-      await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => {
-        // The seed's host bridges, without NICs (the container's host0 carries our session).
-        spec.bridges = [{ name: "public", addresses: ["10.0.2.1/24"] }, { name: "openstack" }];
-        spec.virtualBMC = { enabled: false };
-      });
-      await writeFile(join(mf(), "networks.yaml"), networksYaml());
-    },
-    { timeout: 20 * 60_000 },
-  );
-  after(async () => {
-    await stopSandbox(sandbox);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  test("apply converges the Manager, then its three networks", { timeout: 15 * 60_000 }, async () => {
-    const t = Date.now();
-    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
-    assert.equal(res.code, 0, `apply failed:\n${res.stdout}\n${res.stderr.slice(-4000)}`);
-    console.log(`# first apply: ${Date.now() - t} ms`);
-    const list = await on(["virsh", "net-list", "--all"]);
-    for (const n of NETWORKS)
-      assert.match(list, new RegExp(`^\\s*${n.name}\\s+active\\s+yes\\s+yes\\s*$`, "m"));
-    assert.match(await on(["iptables", "-t", "nat", "-S", "POSTROUTING"]), /lab-operator:public/);
-    const get = await labctl(["get", "LibvirtNetwork", "--workspace", ws()]);
-    for (const n of NETWORKS) assert.match(get.stdout, new RegExp(n.name));
-  });
-
-  test("a second apply runs no network step", { timeout: 5 * 60_000 }, async () => {
-    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
-    assert.equal(res.code, 0, res.stderr.slice(-3000));
-    // Only the networks' steps: the Manager's own are its controller's business.
-    const started = res.logs.filter(
-      (l) => l.kind === "LibvirtNetwork" && typeof l.msg === "string" && l.msg.startsWith("step started"),
+    before(
+      async () => {
+        sandbox = await startSandbox({
+          count: 1,
+          variant: "prebaked",
+          prefix: "netctl",
+        });
+        dir = await mkdtemp(join(tmpdir(), "netctl-e2e-"));
+        await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => {
+          // The seed's host bridges, without NICs (the container's host0 carries our session).
+          spec.bridges = [{ name: "public", addresses: ["10.0.2.1/24"] }, { name: "openstack" }];
+          spec.virtualBMC = { enabled: false };
+        });
+        await writeFile(join(mf(), "networks.yaml"), networksYaml());
+      },
+      { timeout: 20 * 60_000 },
     );
-    assert.deepEqual(started, [], "no step runs on converged networks");
-  });
+    after(async () => {
+      await stopSandbox(sandbox);
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
-  test(
-    "a network destroyed by hand is started again by the next apply",
-    { timeout: 5 * 60_000 },
-    async () => {
-      await on(["virsh", "net-destroy", "openstack-control-plane"]);
+    test("apply converges the Manager, then its three networks", { timeout: 15 * 60_000 }, async () => {
+      const t = Date.now();
+      const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+      assert.equal(res.code, 0, `apply failed:\n${res.stdout}\n${res.stderr.slice(-4000)}`);
+      console.log(`# first apply: ${Date.now() - t} ms`);
+      const list = await on(["virsh", "net-list", "--all"]);
+      for (const n of NETWORKS)
+        assert.match(list, new RegExp(`^\\s*${n.name}\\s+active\\s+yes\\s+yes\\s*$`, "m"));
+      assert.match(await on(["iptables", "-t", "nat", "-S", "POSTROUTING"]), /lab-operator:public/);
+      const get = await labctl(["get", "LibvirtNetwork", "--workspace", ws()]);
+      for (const n of NETWORKS) assert.match(get.stdout, new RegExp(n.name));
+    });
+
+    test("a second apply runs no network step", { timeout: 5 * 60_000 }, async () => {
       const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
       assert.equal(res.code, 0, res.stderr.slice(-3000));
-      assert.match(await on(["virsh", "net-info", "openstack-control-plane"]), /Active:\s+yes/);
-      const describe = await labctl([
-        "describe",
-        "LibvirtNetwork/openstack-control-plane",
-        "--workspace",
-        ws(),
-      ]);
-      // A second start step: labelled "network destroyed by hand" when the object was Ready just
-      // before; a transient failure in between (e.g. an ssh keepalive timeout) leaves it unlabelled.
-      const starts = describe.stdout
-        .split("\n")
-        .filter((l) => /network\/openstack-control-plane\/start\s+done/.test(l));
-      assert.equal(starts.length, 2, describe.stdout);
-      assert.match(
-        starts[1]!,
-        /network destroyed by hand|start libvirt network openstack-control-plane \(inactive\)/,
+      // Only the networks' steps: the Manager's own are its controller's business.
+      const started = res.logs.filter(
+        (l) => l.kind === "LibvirtNetwork" && typeof l.msg === "string" && l.msg.startsWith("step started"),
       );
-      assert.match(describe.stdout, /Reachable\s+True/);
-    },
-  );
+      assert.deepEqual(started, [], "no step runs on converged networks");
+    });
 
-  test("removing the networks' manifest destroys and undefines them", { timeout: 5 * 60_000 }, async () => {
-    await rm(join(mf(), "networks.yaml"));
-    const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
-    assert.equal(res.code, 0, res.stderr.slice(-3000));
-    const names = await on(["virsh", "net-list", "--all", "--name"]);
-    for (const n of NETWORKS) assert.doesNotMatch(names, new RegExp(`^${n.name}$`, "m"));
-    assert.match(names, /^default$/m, "the distribution's network stays");
-    assert.doesNotMatch(await on(["iptables", "-t", "nat", "-S", "POSTROUTING"]), /lab-operator:public/);
-  });
-});
+    test(
+      "a network destroyed by hand is started again by the next apply",
+      { timeout: 5 * 60_000 },
+      async () => {
+        await on(["virsh", "net-destroy", "openstack-control-plane"]);
+        const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+        assert.equal(res.code, 0, res.stderr.slice(-3000));
+        assert.match(await on(["virsh", "net-info", "openstack-control-plane"]), /Active:\s+yes/);
+        const describe = await labctl([
+          "describe",
+          "LibvirtNetwork/openstack-control-plane",
+          "--workspace",
+          ws(),
+        ]);
+        // A second start step: labelled "network destroyed by hand" when the object was Ready just
+        // before; a transient failure in between (e.g. an ssh keepalive timeout) leaves it unlabelled.
+        const starts = describe.stdout
+          .split("\n")
+          .filter((l) => /network\/openstack-control-plane\/start\s+done/.test(l));
+        assert.equal(starts.length, 2, describe.stdout);
+        assert.match(
+          starts[1]!,
+          /network destroyed by hand|start libvirt network openstack-control-plane \(inactive\)/,
+        );
+        assert.match(describe.stdout, /Reachable\s+True/);
+      },
+    );
+
+    test(
+      "labctl run repairs a network destroyed by hand from libvirt's event, before any resync",
+      { timeout: 5 * 60_000 },
+      async () => {
+        const op = new RunningLabctl(["run", "-f", mf(), "--workspace", ws(), "--metrics-address", "off"]);
+        try {
+          await op.waitForLog((l) => l.msg === "operator running", 60_000);
+          // The event stream starts once the Manager's first reconcile finds it Ready: wait
+          // until its `virsh net-event` runs on the Manager.
+          const streaming = () =>
+            on(["sh", "-c", "grep -qs net-even[t] /proc/[0-9]*/cmdline"]).then(
+              () => true,
+              () => false,
+            );
+          const deadline = Date.now() + 60_000;
+          while (!(await streaming()))
+            assert.ok(Date.now() < deadline, "no libvirt event stream on the Manager");
+          await waitForActive("hypervisor-control-plane", 60_000);
+          await on(["virsh", "net-destroy", "hypervisor-control-plane"]);
+          await op.waitForLog(
+            (l) => l.msg === "libvirt network event" && l.network === "hypervisor-control-plane",
+            30_000,
+          );
+          await waitForActive("hypervisor-control-plane", 60_000);
+        } finally {
+          await op.stop("SIGTERM");
+        }
+      },
+    );
+
+    test("removing the networks' manifest destroys and undefines them", { timeout: 5 * 60_000 }, async () => {
+      await rm(join(mf(), "networks.yaml"));
+      const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+      assert.equal(res.code, 0, res.stderr.slice(-3000));
+      const names = await on(["virsh", "net-list", "--all", "--name"]);
+      for (const n of NETWORKS) assert.doesNotMatch(names, new RegExp(`^${n.name}$`, "m"));
+      assert.match(names, /^default$/m, "the distribution's network stays");
+      assert.doesNotMatch(await on(["iptables", "-t", "nat", "-S", "POSTROUTING"]), /lab-operator:public/);
+    });
+  },
+);
