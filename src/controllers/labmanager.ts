@@ -1,5 +1,5 @@
 import { durationMs, Reason, type LabManager, type LibvirtNetwork } from "../api/index.js";
-import { Lifecycle } from "../machines/lifecycle-actor.js";
+import type { Lifecycle } from "../machines/lifecycle-actor.js";
 import type { RemoteHost } from "../remote/types.js";
 import { managerOf } from "../runtime/dependencies.js";
 import { isTrue } from "../runtime/conditions.js";
@@ -9,9 +9,9 @@ import { observeManager } from "../steps/labmanager/observe.js";
 import { planManager, planManagerCleanup } from "../steps/labmanager/plan.js";
 import type { Step } from "../steps/types.js";
 import { applySteps } from "./applysteps.js";
-import { failLifecycle } from "./failures.js";
 import type { HostAccess } from "./hostaccess.js";
-import { reportLifecycle, setAspect } from "./report.js";
+import { withLifecycle } from "./lifecycle-run.js";
+import { setAspect } from "./report.js";
 
 /** Per-aspect conditions, each satisfied when no planned step touches its aspect. */
 const ASPECTS: Array<{ type: string; matches: RegExp; what: string }> = [
@@ -29,17 +29,10 @@ const ASPECTS: Array<{ type: string; matches: RegExp; what: string }> = [
 export function labManagerReconciler(hosts: HostAccess) {
   return async function reconcileLabManager(ctx: ReconcileContext): Promise<ReconcileResult> {
     const manager = ctx.entry.object as LabManager;
-    const lifecycle = new Lifecycle("LabManager", ctx.state.machine);
-    try {
-      if (ctx.entry.deleting) return await deleteManager(ctx, hosts, manager, lifecycle);
-      return await converge(ctx, hosts, manager, lifecycle);
-    } catch (err) {
-      failLifecycle(ctx, lifecycle, err as Error);
-      throw err;
-    } finally {
-      reportLifecycle(ctx.state, lifecycle);
-      ctx.state.machine = lifecycle.persist();
-    }
+    return withLifecycle(ctx, "LabManager", {
+      converge: (lifecycle) => converge(ctx, hosts, manager, lifecycle),
+      remove: (lifecycle) => deleteManager(ctx, hosts, manager, lifecycle),
+    });
   };
 }
 

@@ -1,5 +1,5 @@
 import { durationMs, Reason, type LabManager, type LibvirtNetwork } from "../api/index.js";
-import { Lifecycle } from "../machines/lifecycle-actor.js";
+import type { Lifecycle } from "../machines/lifecycle-actor.js";
 import type { RemoteHost } from "../remote/types.js";
 import { libvirtNetworkName } from "../render/libvirt-network.js";
 import { isTrue } from "../runtime/conditions.js";
@@ -12,9 +12,9 @@ import type { HookOptions } from "../steps/network/hook.js";
 import { observeNetwork } from "../steps/network/observe.js";
 import { planNetwork } from "../steps/network/plan.js";
 import { applySteps } from "./applysteps.js";
-import { failLifecycle } from "./failures.js";
 import type { HostAccess } from "./hostaccess.js";
-import { reportLifecycle, setAspect } from "./report.js";
+import { withLifecycle } from "./lifecycle-run.js";
+import { setAspect } from "./report.js";
 
 /** How soon to look again while the Manager is not Ready. */
 const DEPENDENCY_REQUEUE_MS = 10_000;
@@ -26,17 +26,10 @@ const DEPENDENCY_REQUEUE_MS = 10_000;
 export function libvirtNetworkReconciler(hosts: HostAccess) {
   return async function reconcileLibvirtNetwork(ctx: ReconcileContext): Promise<ReconcileResult> {
     const net = ctx.entry.object as LibvirtNetwork;
-    const lifecycle = new Lifecycle("LibvirtNetwork", ctx.state.machine);
-    try {
-      if (ctx.entry.deleting) return await deleteNetwork(ctx, hosts, net, lifecycle);
-      return await converge(ctx, hosts, net, lifecycle);
-    } catch (err) {
-      failLifecycle(ctx, lifecycle, err as Error);
-      throw err;
-    } finally {
-      reportLifecycle(ctx.state, lifecycle);
-      ctx.state.machine = lifecycle.persist();
-    }
+    return withLifecycle(ctx, "LibvirtNetwork", {
+      converge: (lifecycle) => converge(ctx, hosts, net, lifecycle),
+      remove: (lifecycle) => deleteNetwork(ctx, hosts, net, lifecycle),
+    });
   };
 }
 
