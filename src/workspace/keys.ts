@@ -5,10 +5,20 @@ import type { KeyPairPaths } from "./types.js";
 
 const { utils } = ssh2;
 
-/** OpenSSH-format key pair (usable by ssh2 and /usr/bin/ssh), commented with the login. */
-function generate(type: "ed25519" | "rsa", comment: string): { privateKey: string; publicKey: string } {
-  const pair = type === "rsa" ? utils.generateKeyPairSync("rsa", { bits: 3072, comment }) : utils.generateKeyPairSync("ed25519", { comment });
-  return { privateKey: pair.private, publicKey: pair.public };
+/**
+ * OpenSSH-format key pair (usable by ssh2 and /usr/bin/ssh), commented with the login.
+ * ssh2 1.17 writes about 1 in 200 ed25519 keys that its own parser then rejects ("Malformed
+ * OpenSSH private key"), so a pair is only returned once it parses.
+ */
+export function generateKeyPair(type: "ed25519" | "rsa", comment: string): { privateKey: string; publicKey: string } {
+  for (let attempt = 1; ; attempt++) {
+    const pair =
+      type === "rsa"
+        ? utils.generateKeyPairSync("rsa", { bits: 3072, comment })
+        : utils.generateKeyPairSync("ed25519", { comment });
+    if (!(utils.parseKey(pair.private) instanceof Error)) return { privateKey: pair.private, publicKey: pair.public };
+    if (attempt >= 10) throw new Error(`could not generate a readable ${type} key pair`);
+  }
 }
 
 /** The public key line derived from a private key file's content. */
@@ -37,7 +47,7 @@ export async function ensureKeyPairAt(privateKeyPath: string, login: string, typ
   const publicKeyPath = `${privateKeyPath}.pub`;
   let privateKey = await readIfExists(privateKeyPath);
   if (privateKey === undefined) {
-    const fresh = generate(type, login);
+    const fresh = generateKeyPair(type, login);
     const created = await createFileOnce(privateKeyPath, fresh.privateKey, 0o600);
     privateKey = created ? fresh.privateKey : await readFile(privateKeyPath, "utf8");
   }
