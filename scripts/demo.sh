@@ -21,6 +21,6 @@ echo "== plan, then apply the sandbox lab (test/e2e/manifests/)"
 labctl plan -f test/e2e/manifests/
 labctl apply -f test/e2e/manifests/
 labctl get
-labctl ssh manager-root -- virsh net-list --all
+labctl virsh net-list --all
 
 if [ "${1:-}" = "--down" ]; then labctl sandbox down; fi

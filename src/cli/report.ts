@@ -7,7 +7,7 @@ export function printPlan(states: ObjectState[]): void {
     const planned = (s.status.plannedSteps as string[] | undefined) ?? [];
     const ready = s.status.conditions.find((c) => c.type === "Ready");
     const head = `${s.kind}/${s.name}`;
-    if (ready?.reason === "WaitingForDependency") console.log(`${head}: waits for ${ready.message}`);
+    if (ready?.reason === "WaitingForDependency") console.log(`${head}: ${ready.message}`);
     else if (ready && ready.status === "False" && planned.length === 0)
       console.log(`${head}: ${ready.reason}: ${ready.message}`);
     else if (planned.length === 0) console.log(`${head}: no changes`);
