@@ -26,19 +26,24 @@ const net = (name: string, manager: string) =>
     spec: { managerRef: { name: manager }, mode: "isolated", bridge: `br-${name}` },
   });
 
+/** What a reconciler reports when the host matches the spec: Ready at this generation. */
+function markConverged(ctx: ReconcileContext): void {
+  ctx.state.status.conditions = markReady(
+    ctx.state.status.conditions,
+    "Converged",
+    "ok",
+    ctx.state.generation,
+  );
+  ctx.state.status.observedGeneration = ctx.state.generation;
+}
+
 /** Reconcilers that only touch status: the runtime's behaviour without any host. */
 function harness(behaviour: Partial<Record<Kind, Reconciler>> = {}) {
   const calls: string[] = [];
   const ready: Reconciler = async (ctx) => {
     calls.push(`${ctx.key.kind}/${ctx.key.name}${ctx.entry.deleting ? " delete" : ""}`);
     if (ctx.entry.deleting) return { deleted: true };
-    ctx.state.status.conditions = markReady(
-      ctx.state.status.conditions,
-      "Converged",
-      "ok",
-      ctx.state.generation,
-    );
-    ctx.state.status.observedGeneration = ctx.state.generation;
+    markConverged(ctx);
     return {};
   };
   const waitsForManager: Reconciler = async (ctx) => {
@@ -108,13 +113,7 @@ test("a network waits for its Manager and is re-queued when the Manager becomes 
   const gate = new Promise<void>((r) => (release = r));
   const slowManager: Reconciler = async (ctx) => {
     await gate;
-    ctx.state.status.conditions = markReady(
-      ctx.state.status.conditions,
-      "Converged",
-      "ok",
-      ctx.state.generation,
-    );
-    ctx.state.status.observedGeneration = ctx.state.generation;
+    markConverged(ctx);
     return {};
   };
   await withManager({ LabManager: slowManager }, async (m, states, calls) => {
@@ -178,13 +177,7 @@ test("a failing reconcile is retried with backoff and its error recorded", async
   const flaky: Reconciler = async (ctx: ReconcileContext) => {
     attempts += 1;
     if (attempts < 3) throw Object.assign(new Error("connection reset"), { name: "Unreachable" });
-    ctx.state.status.conditions = markReady(
-      ctx.state.status.conditions,
-      "Converged",
-      "ok",
-      ctx.state.generation,
-    );
-    ctx.state.status.observedGeneration = ctx.state.generation;
+    markConverged(ctx);
     return {};
   };
   await withManager({ LabManager: flaky }, async (m, states) => {
