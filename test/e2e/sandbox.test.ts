@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import {
   controlSandbox,
+  DEFAULT_PREFIX,
   refreshRecord,
   runSandboxScript,
   type Sandbox,
@@ -180,7 +181,7 @@ describe("sandbox Manager: three containers at once", { skip }, () => {
     await refreshRecord(sandbox!);
     assert.deepEqual(
       sandbox!.managers.map((m) => m.name),
-      ["labtest-1", "labtest-3", "labtest-4"],
+      [1, 3, 4].map((i) => `${DEFAULT_PREFIX}-${i}`),
     );
     assert.equal(existsSync(gone.rootfs), false);
     for (const m of sandbox!.managers) assert.equal((await sshRun(sandbox!, m, ["hostname"])).trim(), m.name);

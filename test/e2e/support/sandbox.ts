@@ -18,6 +18,8 @@ import { promisify } from "node:util";
 import { quoteArgv } from "../../../src/remote/quote.js";
 
 const run = promisify(execFile);
+/** Unique per test process, so suites running at the same time never share container names. */
+export const DEFAULT_PREFIX = `t${process.pid % 100_000}`;
 export const SANDBOX_SCRIPTS = fileURLToPath(new URL("../../sandbox/", import.meta.url));
 
 export interface SandboxManager {
@@ -132,7 +134,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 export async function freeNetwork(): Promise<{ bridge: string; subnet: string }> {
   const routes = (await run("ip", ["-o", "route"])).stdout;
   const links = (await run("ip", ["-o", "link"])).stdout;
-  for (let x = 100; x < 200; x++) {
+  // Start at a random place so suites starting at the same moment rarely pick the same one.
+  const start = Math.floor(Math.random() * 100);
+  for (let i = 0; i < 100; i++) {
+    const x = 100 + ((start + i) % 100);
     const subnet = `10.77.${x}`;
     const bridge = `labt${x}`;
     if (
@@ -155,7 +160,7 @@ export async function upSandbox(sandbox: Sandbox, opts: SandboxOptions = {}): Pr
       "--variant",
       opts.variant ?? "bare",
       "--prefix",
-      opts.prefix ?? "labtest",
+      opts.prefix ?? DEFAULT_PREFIX,
     ],
     ...["--bridge", network.bridge, "--subnet", network.subnet],
     ...["--authorized-key", sandbox.publicKeyPath, "--identity", sandbox.privateKeyPath],
