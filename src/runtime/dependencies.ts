@@ -35,6 +35,15 @@ export function dependentsOf(cache: ObjectCache, key: ObjectKey): ObjectKey[] {
     .map(objectKey);
 }
 
+/**
+ * The objects whose desired state reads this one, re-queued whenever it is added, changed
+ * or gone: a LabManager allows its networks' bridges in qemu's bridge.conf.
+ */
+export function readersOf(object: LabObject): ObjectKey[] {
+  if (object.kind !== "LibvirtNetwork") return [];
+  return [{ kind: "LabManager", namespace: object.metadata.namespace, name: object.spec.managerRef.name }];
+}
+
 /** The Manager an object lives on (itself for a LabManager): the unit of write serialization. */
 export function managerOf(object: LabObject): string {
   const name = object.kind === "LabManager" ? object.metadata.name : object.spec.managerRef.name;

@@ -4,7 +4,7 @@ import type { Origin, SourceHandler } from "../sources/source.js";
 import { Backoff } from "./backoff.js";
 import { ObjectCache, objectKey } from "./cache.js";
 import { markReconciling, removeCondition, setCondition, isTrue, getCondition } from "./conditions.js";
-import { dependentsOf } from "./dependencies.js";
+import { dependentsOf, readersOf } from "./dependencies.js";
 import { KeyedMutex } from "./keyedmutex.js";
 import type { ReconcileContext, Reconciler, StepEvent } from "./reconciler.js";
 import { emptyState, recordEvent, type ObjectState, type StateStore } from "./state.js";
@@ -68,7 +68,9 @@ export class ControllerManager implements SourceHandler {
 
   // --- SourceHandler: events only enqueue keys ---
   upsert(object: LabObject, origin: Origin): void {
-    if (this.cache.upsert(object, origin)) this.enqueue(objectKey(object));
+    if (!this.cache.upsert(object, origin)) return;
+    this.enqueue(objectKey(object));
+    for (const reader of readersOf(object)) this.enqueue(reader);
   }
 
   invalid(key: ObjectKey, errors: string[]): void {
@@ -246,9 +248,11 @@ export class ControllerManager implements SourceHandler {
   }
 
   private async finishDeletion(key: ObjectKey): Promise<void> {
+    const gone = this.cache.get(key)?.object;
     await this.opts.states.remove(key.kind, key.namespace, key.name);
     this.cache.forget(key);
     for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
+    for (const reader of gone ? readersOf(gone) : []) this.enqueue(reader);
   }
 }
 

@@ -153,6 +153,24 @@ test("an unchanged spec does not re-queue; a changed one bumps the generation", 
   });
 });
 
+test("a network added or removed later re-queues its Manager (its bridges feed bridge.conf)", async () => {
+  await withManager({}, async (m, states, calls) => {
+    m.upsert(lm("lab"), {});
+    await waitForSettled(m, states, { timeoutMs: 3000 });
+    const managerPasses = () => calls.filter((c) => c === "LabManager/lab").length;
+    assert.equal(managerPasses(), 1);
+
+    m.upsert(net("n1", "lab"), {});
+    await waitForSettled(m, states, { timeoutMs: 3000 });
+    assert.equal(await eventually(async () => (managerPasses() === 2 ? 2 : undefined)), 2, calls.join(", "));
+
+    m.remove({ kind: "LibvirtNetwork", namespace: "default", name: "n1" });
+    const third = await eventually(async () => (managerPasses() === 3 ? 3 : undefined));
+    assert.equal(third, 3, calls.join(", "));
+    assert.ok(calls.includes("LibvirtNetwork/n1 delete"), calls.join(", "));
+  });
+});
+
 test("invalid input keeps the last good object and says why in InputValid", async () => {
   await withManager({}, async (m, states) => {
     m.upsert(lm("lab"), {});
