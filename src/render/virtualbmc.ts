@@ -12,12 +12,20 @@ function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
 }
 
-/** The root systemd unit `vbmcd.service` (restart always, hardened). */
-export function renderVbmcdUnit(vbmc: VirtualBMC): string {
+/** systemd's RuntimeDirectory= for vbmcd, under /run; its pid file lives there. */
+export const VBMCD_RUNTIME_DIRECTORY = "vbmcd";
+const VBMCD_PID_FILE = `/run/${VBMCD_RUNTIME_DIRECTORY}/master.pid`;
+
+/**
+ * The root systemd unit `vbmcd.service` (restart always, hardened). `daemon` is the vbmcd
+ * to run, by default spec.virtualBMC.executable.
+ */
+export function renderVbmcdUnit(vbmc: VirtualBMC, daemon: string = vbmc.executable): string {
   return fill(
     loadTemplate("virtualbmc/vbmcd.service"),
     {
-      executable: vbmc.executable,
+      daemon,
+      runtimeDirectory: VBMCD_RUNTIME_DIRECTORY,
       configFile: virtualBmcConfigFile(vbmc),
       configDir: vbmc.configDir,
       logDir: dirOf(vbmc.logFile),
@@ -26,11 +34,16 @@ export function renderVbmcdUnit(vbmc: VirtualBMC): string {
   );
 }
 
-/** virtualbmc.conf: config dir, log file, debug. */
+/** virtualbmc.conf: config dir, pid file in the unit's RuntimeDirectory, log file, debug. */
 export function renderVirtualBmcConf(vbmc: VirtualBMC): string {
   return fill(
     loadTemplate("virtualbmc/virtualbmc.conf"),
-    { configDir: vbmc.configDir, logFile: vbmc.logFile, debug: String(vbmc.debug) },
+    {
+      configDir: vbmc.configDir,
+      pidFile: VBMCD_PID_FILE,
+      logFile: vbmc.logFile,
+      debug: String(vbmc.debug),
+    },
     singleLine,
   );
 }

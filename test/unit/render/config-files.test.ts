@@ -60,10 +60,11 @@ describe("VirtualBMC", () => {
       "ExecStart=/usr/local/bin/vbmcd --foreground",
       "Environment=VIRTUALBMC_CONFIG=/etc/virtualbmc/virtualbmc.conf",
       "Restart=always",
+      "RuntimeDirectory=vbmcd",
       "ProtectSystem=strict",
-      "ReadWritePaths=/etc/virtualbmc",
-      "ReadWritePaths=/var/log/virtualbmc",
-      "NoNewPrivileges=true",
+      "ReadWritePaths=-/etc/virtualbmc -/var/log/virtualbmc",
+      "ProtectHome=yes",
+      "NoNewPrivileges=yes",
       "WantedBy=multi-user.target",
     ]) {
       assert.ok(unit.split("\n").includes(line), line);
@@ -71,13 +72,13 @@ describe("VirtualBMC", () => {
   });
 
   it("escapes systemd specifiers and refuses whitespace in unit values", () => {
-    assert.match(renderVbmcdUnit({ ...vbmc, configDir: "/etc/vbmc%i" }), /ReadWritePaths=\/etc\/vbmc%%i\n/);
+    assert.match(renderVbmcdUnit({ ...vbmc, configDir: "/etc/vbmc%i" }), /ReadWritePaths=-\/etc\/vbmc%%i /);
     assert.throws(() => renderVbmcdUnit({ ...vbmc, configDir: "/etc/v bmc" }), /whitespace/);
   });
 
   it("renders virtualbmc.conf with config dir, log file and debug", () => {
     const conf = renderVirtualBmcConf(vbmc);
-    assert.match(conf, /\[default\]\nconfig_dir = \/etc\/virtualbmc\n/);
+    assert.match(conf, /\[default\]\nconfig_dir = \/etc\/virtualbmc\npid_file = \/run\/vbmcd\/master\.pid\n/);
     assert.match(conf, /\[log\]\nlogfile = \/var\/log\/virtualbmc\/virtualbmc\.log\ndebug = true\n/);
   });
 });
