@@ -223,7 +223,7 @@ export class ControllerManager implements SourceHandler {
             type: "InputValid",
             status: "False",
             reason: Reason.InvalidSpec,
-            message: `latest manifest is invalid, last good spec kept: ${inputErrors.join("; ")}`,
+            message: `latest manifest is invalid, last good spec kept: ${summarizeErrors(inputErrors)}`,
           },
           state.generation,
         )
@@ -254,6 +254,15 @@ export class ControllerManager implements SourceHandler {
     for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
     for (const reader of gone ? readersOf(gone) : []) this.enqueue(reader);
   }
+}
+
+/** At most this many input errors are spelled out in a condition message. */
+const ERRORS_IN_MESSAGE = 5;
+
+function summarizeErrors(errors: string[]): string {
+  const shown = errors.slice(0, ERRORS_IN_MESSAGE).join("; ");
+  const more = errors.length - ERRORS_IN_MESSAGE;
+  return more > 0 ? `${shown}; and ${more} more (labctl validate lists them all)` : shown;
 }
 
 export function errorReason(err: Error): string {

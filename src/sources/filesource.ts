@@ -76,18 +76,23 @@ export class FileSource implements Source {
       next.set(keyString(key), { key, file: origin.file ?? "" });
       handler.upsert(object, origin);
     }
-    const filesWithErrors = new Set(errors.map((e) => e.file));
-    const keyed = errors.filter((e) => e.key);
-    for (const e of keyed) handler.invalid(e.key!, linesFor(errors, e.key!), { file: e.file });
+    const errorsByKey = groupBy(
+      errors.filter((e) => e.key),
+      (e) => keyString(e.key!),
+    );
+    const errorsByFile = groupBy(errors, (e) => e.file);
+    for (const group of errorsByKey.values()) {
+      const first = group[0]!;
+      handler.invalid(first.key!, lines(group), { file: first.file });
+    }
     for (const [id, previous] of this.known) {
       if (next.has(id)) continue;
-      if (filesWithErrors.has(previous.file) || keyed.some((e) => keyString(e.key!) === id)) {
+      const own = errorsByKey.get(id) ?? [];
+      const ofFile = errorsByFile.get(previous.file) ?? [];
+      if (own.length || ofFile.length) {
         // Its file no longer loads: keep the last good object, never delete on a parse error.
         next.set(id, previous);
-        const lines = [
-          ...new Set([...linesFor(errors, previous.key), ...linesForFile(errors, previous.file)]),
-        ];
-        handler.invalid(previous.key, lines, { file: previous.file });
+        handler.invalid(previous.key, [...new Set(lines([...own, ...ofFile]))], { file: previous.file });
       } else {
         handler.remove(previous.key);
       }
@@ -97,10 +102,18 @@ export class FileSource implements Source {
   }
 }
 
-function linesFor(errors: LoadError[], key: ObjectKey): string[] {
-  return errors.filter((e) => e.key && keyString(e.key) === keyString(key)).map((e) => e.line);
+function lines(errors: LoadError[]): string[] {
+  return errors.map((e) => e.line);
 }
 
-function linesForFile(errors: LoadError[], file: string): string[] {
-  return errors.filter((e) => e.file === file).map((e) => e.line);
+/** Group in one pass (Map.groupBy needs Node 21). */
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const id = keyOf(item);
+    const group = groups.get(id);
+    if (group) group.push(item);
+    else groups.set(id, [item]);
+  }
+  return groups;
 }

@@ -190,6 +190,26 @@ test("invalid input keeps the last good object and says why in InputValid", asyn
   });
 });
 
+test("a long list of input errors is summarized in InputValid, not pasted whole", async () => {
+  await withManager({}, async (m, states) => {
+    m.upsert(lm("lab"), {});
+    await waitForSettled(m, states, { timeoutMs: 3000 });
+    const errors = Array.from({ length: 7 }, (_, i) => `f.yaml:1 LabManager/lab spec.bridges.${i}.name: bad`);
+    m.invalid({ kind: "LabManager", namespace: "default", name: "lab" }, errors);
+    const message = await eventually(
+      async () =>
+        (await states.load("LabManager", "default", "lab"))?.status.conditions.find(
+          (c) => c.type === "InputValid",
+        )?.message,
+    );
+    assert.match(
+      message ?? "",
+      /spec\.bridges\.4\.name: bad; and 2 more \(labctl validate lists them all\)$/,
+    );
+    assert.doesNotMatch(message ?? "", /bridges\.5/);
+  });
+});
+
 test("a failing reconcile is retried with backoff and its error recorded", async () => {
   let attempts = 0;
   const flaky: Reconciler = async (ctx: ReconcileContext) => {

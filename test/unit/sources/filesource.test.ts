@@ -126,3 +126,19 @@ test("an editor's write-to-temp-then-rename save is one change, not a delete", a
     assert.ok(!rec.events.some((e) => e.startsWith("remove")), rec.events.join(" | "));
   });
 });
+
+test("many errors in one object reach the runtime as one report with every line", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "labsrc-"));
+  try {
+    const bridges = Array.from({ length: 500 }, (_, i) => `    - { name: "bad name ${i}" }`).join("\n");
+    await writeFile(join(dir, "a.yaml"), `${manager("alpha", "10.0.0.1")}  bridges:\n${bridges}\n`);
+    const rec = new Recorder();
+    const watchFiles = false; // one load, so one report is expected
+    await new FileSource([dir], loadValidManifests, pino({ level: "silent" }), watchFiles).start(rec);
+    const reports = rec.events.filter((e) => e.startsWith("invalid alpha"));
+    assert.equal(reports.length, 1, rec.events.map((e) => e.slice(0, 80)).join(" | "));
+    assert.equal(reports[0]!.split("; ").length, 500);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
