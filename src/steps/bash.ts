@@ -7,3 +7,18 @@ export function bash(strings: TemplateStringsArray, ...values: never[]): string 
   if (values.length > 0) throw new TypeError("bash scripts are constants: pass values as arguments");
   return strings.raw.join("").replaceAll("\\${", "${");
 }
+
+/**
+ * A bash function for scripts that wait for readiness: `poll_until SECONDS COMMAND...` runs
+ * COMMAND quietly until it succeeds and returns 1 once SECONDS have passed. Prepend it to a
+ * script (`POLL_UNTIL + bash\`...\``); it is the one place that sets the poll interval.
+ */
+export const POLL_UNTIL = bash`poll_until() {
+  local deadline=$((SECONDS + $1)) interval=0.2
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep "$interval"
+  done
+}
+`;

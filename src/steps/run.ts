@@ -1,4 +1,5 @@
 import type { ExecResult } from "../remote/types.js";
+import { bash, POLL_UNTIL } from "./bash.js";
 import type { StepContext } from "./types.js";
 
 /** Name shown as $0 of our remote scripts (in `ps` and error messages). */
@@ -61,11 +62,10 @@ export async function writeRemoteFile(
 }
 
 /** Poll a command on the host until it succeeds or the deadline passes (no fixed sleeps). */
-const WAIT_UNTIL = `deadline=$((SECONDS + $1)); shift
-until "$@" >/dev/null 2>&1; do
-  if [ "$SECONDS" -ge "$deadline" ]; then "$@"; exit $?; fi
-  sleep 0.2
-done`;
+const WAIT_UNTIL =
+  POLL_UNTIL +
+  bash`limit=$1; shift
+poll_until "$limit" "$@" || { "$@"; exit $?; }`;
 
 export async function waitUntil(
   ctx: StepContext,

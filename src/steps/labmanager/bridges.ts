@@ -1,5 +1,5 @@
 import type { HostBridge } from "../../api/labmanager.js";
-import { bash } from "../bash.js";
+import { bash, POLL_UNTIL } from "../bash.js";
 import { runScript, writeRemoteFile } from "../run.js";
 import { PlanBlocked, type Step, type StepContext } from "../types.js";
 import { type BridgeFile, bridgeFiles } from "./bridge-files.js";
@@ -57,15 +57,13 @@ export function guardLifeline(b: HostBridge, facts: ManagerFacts): void {
 }
 
 /** networkd: load the files, apply the live bridge options networkd leaves alone, reconfigure. */
-const NETWORKD_APPLY = bash`set -euo pipefail
+const NETWORKD_APPLY =
+  POLL_UNTIL +
+  bash`set -euo pipefail
 br=$1 stp=$2 fd=$3; shift 3
 systemctl is-active --quiet systemd-networkd || systemctl enable --now systemd-networkd
 networkctl reload
-deadline=$((SECONDS + 30))
-until ip link show dev "$br" >/dev/null 2>&1; do
-  [ "$SECONDS" -lt "$deadline" ] || { echo "bridge $br did not appear" >&2; exit 1; }
-  sleep 0.2
-done
+poll_until 30 ip link show dev "$br" || { echo "bridge $br did not appear" >&2; exit 1; }
 ip link set dev "$br" type bridge stp_state "$stp"
 [ "$stp" = 0 ] || ip link set dev "$br" type bridge forward_delay "$fd"
 networkctl reconfigure "$br" "$@"`;
@@ -77,17 +75,15 @@ nmcli connection up "lab-$br"
 for nic in "$@"; do nmcli connection up "lab-$br-$nic"; done`;
 
 /** Wait until the bridge is up and every member is enslaved to it. */
-const VERIFY = bash`set -uo pipefail
+const VERIFY =
+  POLL_UNTIL +
+  bash`set -uo pipefail
 br=$1; shift
-deadline=$((SECONDS + 60))
 ok() {
   ip -o link show dev "$br" 2>/dev/null | grep -q '[<,]UP[,>]' || return 1
   for nic in "$@"; do ip -o link show dev "$nic" 2>/dev/null | grep -q " master $br " || return 1; done
 }
-until ok "$@"; do
-  if [ "$SECONDS" -ge "$deadline" ]; then ip -br link show >&2; echo "bridge $br not converged" >&2; exit 1; fi
-  sleep 0.2
-done`;
+poll_until 60 ok "$@" || { ip -br link show >&2; echo "bridge $br not converged" >&2; exit 1; }`;
 
 async function writeFiles(ctx: StepContext, files: BridgeFile[], stale: string[]): Promise<void> {
   for (const f of files)

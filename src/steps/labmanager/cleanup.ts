@@ -1,5 +1,5 @@
 import type { LabManagerSpec } from "../../api/labmanager.js";
-import { bash } from "../bash.js";
+import { bash, POLL_UNTIL } from "../bash.js";
 import { runScript } from "../run.js";
 import type { OwnedResource, Step } from "../types.js";
 import { vbmcConfPath, vbmcLinks } from "./content.js";
@@ -71,16 +71,14 @@ function sudoersCleanup(path: string): Step {
 }
 
 /** userdel refuses while the user has processes (sessions, its systemd --user): end them first. */
-const DELETE_USER = bash`set -uo pipefail
+const DELETE_USER =
+  POLL_UNTIL +
+  bash`set -uo pipefail
 user=$1
 getent passwd "$user" >/dev/null || exit 0
 loginctl terminate-user "$user" 2>/dev/null
-deadline=$((SECONDS + 30))
-while pgrep -u "$user" >/dev/null; do
-  pkill -KILL -u "$user"
-  [ "$SECONDS" -lt "$deadline" ] || { echo "processes of $user survive SIGKILL" >&2; exit 1; }
-  sleep 0.2
-done
+no_processes_left() { pkill -KILL -u "$user"; ! pgrep -u "$user"; }
+poll_until 30 no_processes_left || { echo "processes of $user survive SIGKILL" >&2; exit 1; }
 userdel -r "$user"`;
 
 function userCleanup(name: string): Step {

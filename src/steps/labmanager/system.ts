@@ -1,4 +1,4 @@
-import { bash } from "../bash.js";
+import { bash, POLL_UNTIL } from "../bash.js";
 import { runScript, writeRemoteFile } from "../run.js";
 import type { Step } from "../types.js";
 import { NETWORK_HOOK } from "./paths.js";
@@ -22,14 +22,12 @@ export function timezoneStep(tz: string, current: string): Step {
 }
 
 /** Enable and start units, then wait until each reports active. */
-const ENABLE_NOW = bash`set -euo pipefail
+const ENABLE_NOW =
+  POLL_UNTIL +
+  bash`set -euo pipefail
 systemctl enable --now "$@"
-deadline=$((SECONDS + 60))
 for u in "$@"; do
-  until systemctl is-active --quiet "$u"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then systemctl status --no-pager "$u" >&2 || true; exit 1; fi
-    sleep 0.2
-  done
+  poll_until 60 systemctl is-active --quiet "$u" || { systemctl status --no-pager "$u" >&2 || true; exit 1; }
 done`;
 
 export function serviceStep(id: string, units: string[], description: string, drift?: string): Step {
