@@ -28,6 +28,8 @@ apt_install openssh-client ca-certificates
 if [ "$runtime_only" = false ]; then
   # openssh-server: the loopback sshd of the remote-layer tests; sudo: their non-root login.
   apt_install openssh-server sudo procps iproute2
+  # chromium: the headless browser of the status page test (driven by playwright-core).
+  apt_install chromium
   bash test/sandbox/install-host-deps.sh
 fi
 
@@ -38,11 +40,22 @@ fi
 
 [ "$runtime_only" = true ] && exit 0
 
+# The Go build is CPU-bound and the rootfs builds mostly wait on downloads: run them side by side.
+step "kube-apiserver, etcd and kubectl in the background (built from the Go module proxy once, then cached)"
+apiserver_log=$(mktemp /tmp/lab-operator-apiserver-build.XXXXXX)
+bash test/apiserver/install.sh >"$apiserver_log" 2>&1 &
+apiserver_pid=$!
+
 step "sandbox rootfs (bare and prebaked)"
 bash test/sandbox/build-rootfs.sh --variant bare
 bash test/sandbox/build-rootfs.sh --variant prebaked
 
-step "kube-apiserver, etcd and kubectl (built from the Go module proxy once, then cached)"
-bash test/apiserver/install.sh >/dev/null
+step "waiting for the kube-apiserver build"
+if ! wait "$apiserver_pid"; then
+  tail -n 40 "$apiserver_log" >&2
+  echo "setup: building kube-apiserver/etcd/kubectl failed (log: $apiserver_log)" >&2
+  exit 1
+fi
+rm -f "$apiserver_log"
 
 step "done"
