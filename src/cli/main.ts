@@ -7,6 +7,7 @@ import { registerSsh } from "./commands/ssh.js";
 import { registerRun } from "./commands/run.js";
 import { registerGet } from "./commands/get.js";
 import { registerDescribe } from "./commands/describe.js";
+import { registerGraph } from "./commands/graph.js";
 import { registerSandbox } from "./commands/sandbox.js";
 
 /** labctl: each subcommand lives in ./commands and registers itself here. */
@@ -23,6 +24,7 @@ registerSsh(program);
 registerRun(program);
 registerGet(program);
 registerDescribe(program);
+registerGraph(program);
 registerSandbox(program);
 
 try {

@@ -1,7 +1,8 @@
 import type { Lifecycle } from "../machines/lifecycle-actor.js";
 import type { RemoteHost } from "../remote/types.js";
 import type { ReconcileContext } from "../runtime/reconciler.js";
-import { recordEvent, recordStep } from "../runtime/state.js";
+import { recordEvent, recordStep, type StepRecord } from "../runtime/state.js";
+import { CommandFailed } from "../remote/errors.js";
 import type { Step } from "../steps/types.js";
 
 /**
@@ -56,7 +57,7 @@ async function runStep(
     });
   } catch (err) {
     const error = (err as Error).message;
-    recordStep(state, { ...finished(step, startedAt), result: "failed", error });
+    recordStep(state, { ...finished(step, startedAt), result: "failed", error, ...commandFailure(err) });
     log.warn(
       { step: step.id, durationMs: Date.now() - startedAt.getTime(), error },
       `step failed: ${step.description}`,
@@ -81,6 +82,13 @@ async function runStep(
   });
   if (step.drift) recordEvent(state, "Normal", "DriftRepaired", `drift repaired: ${step.drift}`);
   await ctx.checkpoint();
+}
+
+/** The purpose, exit and redacted stderr tail of a failed remote command, for `labctl describe`. */
+function commandFailure(err: unknown): Pick<StepRecord, "failure"> {
+  if (!(err instanceof CommandFailed)) return {};
+  const { purpose, exitCode, signal, stderrTail } = err;
+  return { failure: { purpose, exitCode, stderrTail, ...(signal ? { signal } : {}) } };
 }
 
 function finished(step: Step, startedAt: Date) {

@@ -1,3 +1,5 @@
+import { redactLines } from "./redact.js";
+
 /** Typed failures of remote work; the runtime maps each to a condition reason and a backoff. */
 export class RemoteError extends Error {
   /** Whether retrying later may succeed without a person acting. */
@@ -43,18 +45,21 @@ export class AuthFailed extends RemoteError {
   }
 }
 
-/** A remote command exited non-zero. */
+/** A remote command exited non-zero. Its stderr tail is redacted here, before anything keeps it. */
 export class CommandFailed extends RemoteError {
+  readonly stderrTail: string[];
   constructor(
     readonly purpose: string,
     readonly exitCode: number | null,
-    readonly stderrTail: string[],
+    stderrTail: string[],
     readonly signal?: string,
   ) {
     const how = exitCode === null ? `was killed (${signal ?? "unknown signal"})` : `exited ${exitCode}`;
-    const tail = stderrTail.length ? `: ${stderrTail.join(" | ")}` : "";
+    const redacted = redactLines(stderrTail);
+    const tail = redacted.length ? `: ${redacted.join(" | ")}` : "";
     super(`${purpose} ${how}${tail}`);
     this.name = "CommandFailed";
+    this.stderrTail = redacted;
   }
 }
 

@@ -5,6 +5,7 @@ import type { Connection, Live } from "./connection.js";
 import { CommandFailed, CommandTimeout, Unreachable } from "./errors.js";
 import { DEFAULT_TIMEOUT_MS, KILL_AFTER_SECONDS } from "./command.js";
 import { LineSplitter, Tail } from "./lines.js";
+import { redactLine } from "./redact.js";
 
 const STDERR_TAIL_LINES = 20;
 /** Past the remote timeout and its KILL grace, the channel itself is closed locally. */
@@ -81,7 +82,8 @@ function collect(
   };
   const lineSink = (stream: StreamName) => (line: string) => {
     if (stream === "stderr") c.stderrTail.push(line);
-    log.debug({ purpose: opts.purpose, stream, line }, "output");
+    if (log.isLevelEnabled("debug"))
+      log.debug({ purpose: opts.purpose, stream, line: redactLine(line) }, "output");
     opts.onLine?.(stream, line);
   };
   const out = new LineSplitter(lineSink("stdout"));

@@ -10,6 +10,15 @@ export interface StepRecord {
   result: "running" | "done" | "failed";
   error?: string;
   drift?: string;
+  /** When a remote command failed the step: what it was for and how it ended (stderr redacted). */
+  failure?: CommandFailure;
+}
+
+export interface CommandFailure {
+  purpose: string;
+  exitCode: number | null;
+  signal?: string;
+  stderrTail: string[];
 }
 
 /** A Kubernetes-style event kept with the object in file mode. */

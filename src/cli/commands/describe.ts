@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { FileStateStore } from "../../runtime/filestate.js";
-import type { ObjectState } from "../../runtime/state.js";
+import type { ObjectState, StepRecord } from "../../runtime/state.js";
+import { redactLine, redactLines } from "../../remote/redact.js";
 import { age, managerNameOf, table } from "../format.js";
 import { stateDirOf } from "../paths.js";
 import { parseKind } from "./get.js";
@@ -67,11 +68,12 @@ export function describeState(s: ObjectState): string {
             st.result,
             st.durationMs === undefined ? "-" : `${(st.durationMs / 1000).toFixed(1)}s`,
             age(st.startedAt),
-            st.error ?? st.drift ?? st.description,
+            st.error ? redactLine(st.error) : (st.drift ?? st.description),
           ]),
       ),
     ),
   );
+  out.push(...lastFailure(s.steps));
   out.push("Events:");
   out.push(
     indent(
@@ -82,6 +84,24 @@ export function describeState(s: ObjectState): string {
     ),
   );
   return out.join("\n");
+}
+
+/**
+ * The most recent failed step: what ran, what the command was for, how it ended and the
+ * tail of its stderr (redacted when recorded; redacted again here for older records).
+ */
+export function lastFailure(steps: StepRecord[]): string[] {
+  const failed = steps.findLast((st) => st.result === "failed");
+  if (!failed) return [];
+  const out = [`Last failed step (${age(failed.finishedAt ?? failed.startedAt)} ago):`];
+  out.push(`  Step:      ${failed.step}: ${failed.description}`);
+  const f = failed.failure;
+  if (!f) return [...out, `  Error:     ${redactLine(failed.error ?? "unknown")}`];
+  const how = f.exitCode === null ? `killed (${f.signal ?? "unknown signal"})` : `exit code ${f.exitCode}`;
+  out.push(`  Purpose:   ${f.purpose}`, `  Ended:     ${how}`);
+  if (f.stderrTail.length)
+    out.push("  Stderr (last lines):", ...redactLines(f.stderrTail).map((l) => `    ${l}`));
+  return out;
 }
 
 function indent(text: string): string {

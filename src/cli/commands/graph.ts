@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { FileStateStore } from "../../runtime/filestate.js";
+import { loadValidManifests } from "../../sources/manifestloader.js";
+import { topologyOfSaved } from "../../topology/collect.js";
+import { toDot } from "../../topology/dot.js";
+import { stateDirOf } from "../paths.js";
+
+/** `labctl graph`: the lab's topology as Graphviz DOT (pipe into `dot -Tsvg`). */
+export function registerGraph(program: Command): void {
+  program
+    .command("graph")
+    .description(
+      "print the lab's topology (Manager, bridges, networks, VMs) with Ready states as Graphviz DOT",
+    )
+    .option("-f, --file <path...>", "manifest files or directories (default: the objects in saved state)")
+    .option("--workspace <dir>", "workspace directory", "workspace")
+    .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
+    .option("-o, --output <format>", "dot or json", "dot")
+    .action(async (opts: { file?: string[]; workspace: string; stateDir?: string; output: string }) => {
+      if (opts.output !== "dot" && opts.output !== "json")
+        throw new Error(`--output: expected dot or json, got "${opts.output}"`);
+      const states = await new FileStateStore(stateDirOf(opts)).list();
+      let manifests;
+      if (opts.file?.length) {
+        const loaded = await loadValidManifests(opts.file.map((p) => resolve(p)));
+        for (const e of loaded.errors) console.error(e.line);
+        if (loaded.errors.length) process.exitCode = 1;
+        manifests = loaded.objects.map((o) => o.object);
+      }
+      const topology = topologyOfSaved(states, manifests);
+      process.stdout.write(
+        opts.output === "json" ? JSON.stringify(topology, null, 2) + "\n" : toDot(topology),
+      );
+    });
+}
