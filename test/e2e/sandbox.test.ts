@@ -31,6 +31,10 @@ async function ipForward(): Promise<string> {
   return (await readFile("/proc/sys/net/ipv4/ip_forward", "utf8")).trim();
 }
 
+async function inotifyInstances(): Promise<number> {
+  return Number((await readFile("/proc/sys/fs/inotify/max_user_instances", "utf8")).trim());
+}
+
 async function hostLeftovers(sandbox: Sandbox): Promise<string[]> {
   const found: string[] = [];
   const links = (await run("ip", ["-o", "link", "show"])).stdout;
@@ -50,8 +54,10 @@ async function hostLeftovers(sandbox: Sandbox): Promise<string[]> {
 describe("sandbox Manager: one container", { skip }, () => {
   let sandbox: Sandbox | undefined;
   let forwardBefore = "";
+  let inotifyBefore = 0;
   before(async () => {
     forwardBefore = await ipForward();
+    inotifyBefore = await inotifyInstances();
     const started = Date.now();
     sandbox = await startSandbox({ count: 1 });
     console.log(`# sandbox up (1 container, bare): ${Date.now() - started} ms`);
@@ -115,12 +121,20 @@ describe("sandbox Manager: one container", { skip }, () => {
     assert.equal(out.trim(), "gone");
   });
 
-  it("down leaves no process, veth, bridge or nft table, and restores ip_forward", async () => {
+  it("up raises the inotify instance limit that system containers need", async () => {
+    assert.ok((await inotifyInstances()) >= 1024);
+  });
+
+  it("down leaves no process, veth, bridge or nft table, and restores ip_forward and inotify", async () => {
     const sb = sandbox!;
     assert.notDeepEqual(await hostLeftovers(sb), [], "the sandbox should be visible on the host while up");
     await stopSandbox(sb);
     assert.deepEqual(await hostLeftovers(sb), []);
     assert.equal(await ipForward(), forwardBefore);
+    // The limit is shared: it stays raised while another sandbox (another suite) still runs.
+    const othersRunning = (await run("nft", ["list", "tables"])).stdout.includes(" labsandbox_");
+    if (othersRunning) assert.ok((await inotifyInstances()) >= 1024);
+    else assert.equal(await inotifyInstances(), inotifyBefore);
     sandbox = undefined;
   });
 });

@@ -54,6 +54,23 @@ EOF
   update_record '.nftTable = {family: $f, name: $t, uplink: $u, created: true}' \
     --arg f "$NFT_FAMILY" --arg t "$NFT_TABLE" --arg u "$uplink"
   ensure_ip_forward
+  ensure_inotify_instances
+}
+
+# Each system container runs systemd, journald, dnsmasq...: all root, all holding inotify
+# instances, so the kernel's default of 128 per user runs out with a few containers
+# (dnsmasq then fails with "failed to create inotify: Too many open files").
+INOTIFY_INSTANCES=1024
+ensure_inotify_instances() {
+  local current
+  [ "$(read_record | jq -r '.inotifyInstances // empty')" != "" ] && return
+  current=$(sysctl -n fs.inotify.max_user_instances)
+  if [ "$current" -lt "$INOTIFY_INSTANCES" ]; then
+    sysctl -q -w "fs.inotify.max_user_instances=$INOTIFY_INSTANCES"
+    update_record '.inotifyInstances = {previous: $p, changed: true}' --arg p "$current"
+  else
+    update_record '.inotifyInstances = {previous: $p, changed: false}' --arg p "$current"
+  fi
 }
 
 ensure_ip_forward() {
@@ -91,4 +108,12 @@ teardown_network() {
     sysctl -q -w "net.ipv4.ip_forward=$previous"
   fi
   update_record '.ipForward = null'
+  previous=$(read_record | jq -r 'select(.inotifyInstances.changed == true) | .inotifyInstances.previous')
+  if [ -n "$previous" ] && nft list tables | grep -q ' labsandbox_'; then
+    log "leaving fs.inotify.max_user_instances raised: another sandbox on this host still runs"
+  elif [ -n "$previous" ]; then
+    log "restoring fs.inotify.max_user_instances=$previous"
+    sysctl -q -w "fs.inotify.max_user_instances=$previous"
+  fi
+  update_record '.inotifyInstances = null'
 }

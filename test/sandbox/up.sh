@@ -47,7 +47,7 @@ init_record() {
   [ "$(read_record)" != null ] && return
   jq -n --arg s "$STATE_DIR" --arg i "$(realpath "$identity")" --arg p "$(realpath "$pubkey")" \
     '{version: 1, stateDir: $s, identityFile: $i, authorizedKeyFile: $p,
-      knownHostsFile: ($s + "/known_hosts"), bridge: null, nftTable: null, ipForward: null,
+      knownHostsFile: ($s + "/known_hosts"), bridge: null, nftTable: null, ipForward: null, inotifyInstances: null,
       containers: []}' >"$(record_path)"
 }
 

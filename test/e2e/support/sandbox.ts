@@ -46,6 +46,7 @@ export interface SandboxRecord {
   bridge: { name: string; subnet: string; address: string; created: boolean } | null;
   nftTable: { family: string; name: string; uplink: string; created: boolean } | null;
   ipForward: { previous: string; changed: boolean } | null;
+  inotifyInstances: { previous: string; changed: boolean } | null;
   containers: SandboxManager[];
 }
 
