@@ -1,4 +1,3 @@
-import type { Server } from "node:http";
 import type { Kind } from "../api/index.js";
 import type { Logger } from "../log.js";
 import { KubernetesStateStore } from "../runtime/kubestate.js";
@@ -7,7 +6,6 @@ import type { Reconciler } from "../runtime/reconciler.js";
 import { KubernetesSource } from "../sources/kubernetes/source.js";
 import { kubeClients, loadKubeConfig, type KubeClients } from "./client.js";
 import { EventRecorder } from "./events.js";
-import { startHealthServer } from "./health.js";
 import { defaultIdentity, LeaderElector } from "./leader.js";
 
 export const LEASE_NAME = "lab-operator-leader";
@@ -78,6 +76,7 @@ export class LeaderElectedOperator {
   readonly elector: LeaderElector;
   private term?: ReturnType<typeof createKubernetesOperator>;
   private transitions: Promise<void> = Promise.resolve();
+  private readonly termListeners: ((manager: ControllerManager) => void)[] = [];
 
   constructor(private readonly opts: LeaderElectedOptions) {
     this.elector = new LeaderElector({
@@ -99,6 +98,17 @@ export class LeaderElectedOperator {
     return this.term?.manager;
   }
 
+  /** Called with each leadership term's manager before it starts (metrics hook in here). */
+  onTerm(listener: (manager: ControllerManager) => void): void {
+    this.termListeners.push(listener);
+  }
+
+  /** Ready: the API server answers, and a leader has listed every object (a standby is ready). */
+  get ready(): boolean {
+    if (!this.elector.apiReachable) return false;
+    return !this.elector.isLeader || Boolean(this.term?.manager.hasSynced);
+  }
+
   start(): void {
     this.elector.start();
   }
@@ -116,6 +126,7 @@ export class LeaderElectedOperator {
   private async startTerm(): Promise<void> {
     const term = createKubernetesOperator({ ...this.opts, identity: this.elector.identity });
     this.term = term;
+    for (const listener of this.termListeners) listener(term.manager);
     await term.source.start(term.manager);
     if (this.term !== term) return; // stopped while listing
     // An object whose spec is invalid now keeps the last good spec from its record.
@@ -144,7 +155,7 @@ export interface RunKubernetesOptions {
   leaseNamespace?: string;
 }
 
-/** Clients, namespaces and the health server for `labctl run --kubernetes`. */
+/** Clients and namespaces for `labctl run --kubernetes`. */
 export async function kubernetesRuntime(opts: RunKubernetesOptions) {
   const config = loadKubeConfig(opts.kubeconfig);
   const contextNamespace = config.getContextObject(config.getCurrentContext())?.namespace;
@@ -152,12 +163,4 @@ export async function kubernetesRuntime(opts: RunKubernetesOptions) {
   const namespaces = opts.allNamespaces ? [] : opts.namespaces.length ? opts.namespaces : [home];
   const leaseNamespace = opts.leaseNamespace ?? home;
   return { clients: kubeClients(config), namespaces, leaseNamespace };
-}
-
-export async function serveHealth(
-  port: number,
-  operator: LeaderElectedOperator,
-): Promise<Server | undefined> {
-  if (!port) return undefined;
-  return startHealthServer(port, () => operator.elector.apiReachable);
 }

@@ -25,7 +25,7 @@ export async function startHttpServer(
       } else if (req.url === "/readyz") {
         const ready = probe.ready();
         res.statusCode = ready ? 200 : 503;
-        res.end(ready ? "ok\n" : "not ready: sources not synced\n");
+        res.end(ready ? "ok\n" : "not ready\n");
       } else {
         res.statusCode = 404;
         res.end("not found\n");

@@ -137,6 +137,14 @@ export class ControllerManager implements SourceHandler {
       let outcome: "ok" | "error" | undefined;
       try {
         outcome = await this.reconcileKey(id);
+      } catch (err) {
+        // The state store failed (an API server restarting): never let that end a worker.
+        outcome = "error";
+        this.opts.log.warn(
+          { key: id, err: (err as Error).message },
+          "state store failed; retrying with backoff",
+        );
+        this.queue.addAfter(id, this.backoff.next(id));
       } finally {
         this.queue.done(id);
       }

@@ -5,6 +5,8 @@
 # usage: test/apiserver/up.sh [--dir DIR] [--apiserver-only]
 #   --dir DIR          where state, certs, data and logs live (default ${LAB_APISERVER_DIR:-/tmp/lab-apiserver})
 #   --apiserver-only   restart only kube-apiserver of an existing DIR, on the same port (etcd keeps running)
+# LAB_APISERVER_EXTRA_ARGS: more kube-apiserver flags (split on spaces), kept for restarts,
+#   e.g. "--watch-cache=false" so watches go to etcd and a compacted revision answers 410 Gone.
 # prints KEY=VALUE lines on stdout (KUBECONFIG, LAB_APISERVER_URL, LAB_APISERVER_TOKEN, KUBECTL, ...);
 # progress and errors go to stderr. Binaries come from install.sh (built once, then cached).
 set -euo pipefail
@@ -74,6 +76,7 @@ write_state() {
       "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$TOKEN"
     printf 'LAB_APISERVER_BIN_DIR=%q\nKUBE_APISERVER=%q\nKUBECTL=%q\nETCD=%q\n' \
       "$LAB_APISERVER_BIN_DIR" "$KUBE_APISERVER" "$KUBECTL" "$ETCD"
+    printf 'EXTRA_APISERVER_ARGS=%q\n' "${EXTRA_APISERVER_ARGS:-}"
   } >"$DIR/state.env"
 }
 
@@ -88,7 +91,8 @@ start_etcd() {
 }
 
 start_apiserver() {
-  local pki="$DIR/pki"
+  local pki="$DIR/pki" extra=()
+  read -r -a extra <<<"${EXTRA_APISERVER_ARGS:-}"
   # ServiceAccount admission is off: it rejects Pods until a controller-manager has created the
   # namespace's "default" ServiceAccount, and nothing here runs one. TokenRequest still works.
   start_process kube-apiserver "$KUBE_APISERVER" \
@@ -102,7 +106,7 @@ start_apiserver() {
     --service-cluster-ip-range=10.0.0.0/24 \
     --disable-admission-plugins=ServiceAccount \
     --endpoint-reconciler-type=none \
-    --allow-privileged=true --profiling=false
+    --allow-privileged=true --profiling=false "${extra[@]}"
   wait_ready kube-apiserver "https://127.0.0.1:$APISERVER_PORT/readyz" \
     --cacert "$pki/ca.crt" -H "Authorization: Bearer $TOKEN"
 }
@@ -161,6 +165,7 @@ up() {
   mkdir -p "$DIR"
   touch "$DIR/.lab-apiserver"
   local t0=$SECONDS
+  EXTRA_APISERVER_ARGS="${LAB_APISERVER_EXTRA_ARGS:-}"
   TOKEN="$(openssl rand -hex 24)"
   make_pki
   start_with_fresh_ports etcd pick_etcd_ports start_etcd || on_failure

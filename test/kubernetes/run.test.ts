@@ -96,6 +96,14 @@ describe("labctl run --kubernetes (two replicas)", { skip, timeout: 300_000 }, (
     );
     assert.notEqual(reason, "Converged");
     console.log(`# the leader reports Ready=False, reason ${reason}`);
+    // The leader's /metrics counts the failed reconciles (Kubernetes mode serves metrics too).
+    const scrape = async () => (await fetch(`http://127.0.0.1:${first.healthPort}/metrics`)).text();
+    const failed = /^controller_runtime_reconcile_total\{controller="LabManager",result="error"\} [1-9]/m;
+    await eventually(
+      async () => failed.test(await scrape()),
+      30_000,
+      () => "no failed reconcile counted",
+    );
 
     const killed = Date.now();
     first.child.kill("SIGKILL");

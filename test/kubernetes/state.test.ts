@@ -2,17 +2,11 @@
 // reconciler that marks objects Ready without SSH: status subresource, observedGeneration,
 // kubectl wait, finalizer lifecycle, events in kubectl describe, detach.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createKubernetesOperator } from "../../src/kube/operator.js";
 import { FINALIZER } from "../../src/runtime/kubestate.js";
 import { getObject } from "../../src/kube/objects.js";
 import { readSecretRef, SecretMissing } from "../../src/kube/secrets.js";
-import { withSecretRefs } from "../../src/kube/secrethosts.js";
-import type { HostAccess } from "../../src/controllers/hostaccess.js";
-import { labManager, type LabManager } from "../../src/api/index.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
 import {
   eventually,
@@ -138,32 +132,5 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
       readSecretRef(cluster.clients, "default", { secretName: "absent", key: "value" }),
       /does not exist/,
     );
-  });
-
-  test("a passwordRef naming a Secret reaches the SSH layer as a 0600 file, never in the spec", async () => {
-    await cluster.kubectl(["create", "secret", "generic", "lab-root", "--from-literal=value=r00t pw"]);
-    const seen: LabManager[] = [];
-    const base: HostAccess = {
-      manager: async (m) => {
-        seen.push(m);
-        throw new Error("no SSH in this test");
-      },
-      credentials: async () => ({ managerPublicKey: "", managerPassword: "" }),
-      fingerprint: () => undefined,
-    };
-    const workspace = await mkdtemp(join(tmpdir(), "lab-ws-"));
-    const hosts = withSecretRefs(base, cluster.clients, workspace);
-    const manager = labManager.parse({
-      apiVersion: "openstacklab.io/v1alpha1",
-      kind: "LabManager",
-      metadata: { name: "lab9" },
-      spec: { address: "192.0.2.9", ssh: { passwordRef: { secretName: "lab-root" } } },
-    });
-    await assert.rejects(hosts.manager(manager), /no SSH/);
-    const file = seen[0]!.spec.ssh.passwordRef!.file!;
-    assert.equal(await readFile(file, "utf8"), "r00t pw");
-    assert.equal((await stat(file)).mode & 0o777, 0o600);
-    assert.ok(!JSON.stringify(seen[0]).includes("r00t pw"));
-    await rm(workspace, { recursive: true, force: true });
   });
 });

@@ -6,13 +6,11 @@ import { stateDirOf } from "../paths.js";
 import { createWorkspaceHosts } from "../hosts.js";
 import { printNotReady, printPlan } from "../report.js";
 import { serveMetrics } from "../metrics.js";
-import {
-  kubernetesRuntime,
-  LeaderElectedOperator,
-  reconcilersFor,
-  serveHealth,
-} from "../../kube/operator.js";
-import { withSecretRefs } from "../../kube/secrethosts.js";
+import { DEFAULT_WEB_ADDRESS, serveStatusPage } from "../web.js";
+import { showProgress } from "../progress.js";
+import { kubernetesRuntime, LeaderElectedOperator, reconcilersFor } from "../../kube/operator.js";
+import { createKubeHosts } from "../../kube/kubehosts.js";
+import { serveKubernetesMetrics } from "../../kube/serve.js";
 
 interface FileModeOptions {
   file: string[];
@@ -21,6 +19,8 @@ interface FileModeOptions {
   stateDir?: string;
   timeout: string;
   workers: string;
+  /** run only: `--web` alone is true (the default address), off when absent. */
+  web?: string | boolean;
 }
 
 interface KubernetesModeOptions {
@@ -38,6 +38,7 @@ export function registerRun(program: Command): void {
     .description(
       "run the operator continuously: watch manifests (or, with --kubernetes, custom resources), converge, repair drift",
     )
+    .option("--web [address]", `serve the read-only status page (file mode; default ${DEFAULT_WEB_ADDRESS})`)
     .action((opts: FileModeOptions & KubernetesModeOptions) => runEitherMode(opts));
   withFileOptions(program.command("apply"))
     .description("converge once and exit: 0 when every object is Ready, 1 with the failing conditions")
@@ -71,7 +72,7 @@ function withKubernetesOptions(cmd: Command): Command {
     .option("-A, --all-namespaces", "serve every namespace")
     .option("--kubeconfig <path>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
     .option("--lease-namespace <ns>", "namespace of the leader-election Lease (default: the pod's)")
-    .option("--health-port <port>", "serve /healthz and /readyz on this port (0: off)", "8080");
+    .option("--health-port <port>", "serve /metrics, /healthz and /readyz on this port (0: off)", "8080");
 }
 
 function runEitherMode(opts: FileModeOptions & KubernetesModeOptions): Promise<void> {
@@ -84,20 +85,21 @@ function runEitherMode(opts: FileModeOptions & KubernetesModeOptions): Promise<v
 /** Kubernetes mode: only the lease holder reconciles; the others wait to take over. */
 async function runKubernetes(opts: FileModeOptions & KubernetesModeOptions): Promise<void> {
   const log = rootLogger();
-  const hosts = createWorkspaceHosts(opts.workspace, log);
   const runtime = await kubernetesRuntime({
     kubeconfig: opts.kubeconfig,
     namespaces: opts.namespace ?? [],
     allNamespaces: Boolean(opts.allNamespaces),
     leaseNamespace: opts.leaseNamespace,
   });
+  // Keys, passwords and pinned host keys live in Secrets owned by the objects: no workspace.
+  const hosts = await createKubeHosts(runtime.clients, log);
   const operator = new LeaderElectedOperator({
     ...runtime,
-    reconcilers: reconcilersFor(withSecretRefs(hosts, runtime.clients, opts.workspace)),
+    reconcilers: reconcilersFor(hosts),
     log,
     workers: Number(opts.workers),
   });
-  const health = await serveHealth(Number(opts.healthPort), operator);
+  const health = await serveKubernetesMetrics(Number(opts.healthPort), operator, hosts.stats, log);
   operator.start();
   log.info(
     { identity: operator.elector.identity, namespaces: runtime.namespaces },
@@ -124,7 +126,7 @@ function untilSignal(log: ReturnType<typeof rootLogger>): Promise<void> {
 async function run(opts: FileModeOptions): Promise<void> {
   const log = rootLogger();
   const hosts = createWorkspaceHosts(opts.workspace, log);
-  const { manager, source, events } = createFileOperator({
+  const { manager, source, events, states } = createFileOperator({
     manifests: opts.file,
     stateDir: stateDirOf(opts),
     hosts,
@@ -136,6 +138,9 @@ async function run(opts: FileModeOptions): Promise<void> {
   await source.start(manager);
   await manager.adoptSavedState();
   const http = await serveMetrics(opts.metricsAddress, manager, hosts, log);
+  const web = opts.web
+    ? await serveStatusPage(opts.web === true ? DEFAULT_WEB_ADDRESS : opts.web, manager, states, log)
+    : undefined;
   manager.start();
   log.info({ manifests: opts.file }, "operator running");
   await new Promise<void>((resolve) => {
@@ -152,6 +157,7 @@ async function run(opts: FileModeOptions): Promise<void> {
     await manager.stop();
     await hosts.close();
     http?.close();
+    await web?.close();
   });
   log.info("operator stopped; state saved");
 }
@@ -191,12 +197,14 @@ async function converge(opts: FileModeOptions, mutate: boolean): Promise<void> {
     process.exitCode = 1;
     return hosts.close();
   }
+  const progress = mutate ? showProgress(manager, states) : undefined;
   manager.start();
   const outcome = await waitForSettled(manager, states, {
     timeoutMs: Number(opts.timeout) * 1000,
     once: !mutate,
   });
   await manager.stop();
+  progress?.stop();
   await hosts.close();
   if (!mutate) return printPlan(await states.list());
   for (const line of manager.sourceErrorsSeen) console.error(line);

@@ -3,7 +3,7 @@ import type { KubeClients } from "../../kube/client.js";
 import type { Logger } from "../../log.js";
 import type { Origin, Source, SourceHandler } from "../source.js";
 import { decodeRaw, isDetached, keyOfRaw, withDetach } from "./decode.js";
-import { KindWatcher, type RawObject } from "./watcher.js";
+import { KindWatcher, type RawObject, type WatchTiming } from "./watcher.js";
 
 export interface KubernetesSourceOptions {
   clients: KubeClients;
@@ -11,7 +11,7 @@ export interface KubernetesSourceOptions {
   namespaces: string[];
   log: Logger;
   kinds?: readonly Kind[];
-  retry?: { baseMs?: number; maxMs?: number };
+  retry?: WatchTiming;
 }
 
 /**

@@ -20,6 +20,14 @@ export interface WatchEvents {
 /** Server-side watch timeout; the server ends the stream and we resume from the last version. */
 const WATCH_TIMEOUT_SECONDS = 240;
 
+export interface WatchTiming {
+  /** Backoff between failed attempts. */
+  baseMs?: number;
+  maxMs?: number;
+  /** How long one watch request lasts before it is resumed (tests shorten it). */
+  watchTimeoutSeconds?: number;
+}
+
 class GoneError extends Error {
   override name = "Gone";
 }
@@ -36,6 +44,7 @@ export class KindWatcher {
   private request?: AbortController;
   private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
   private readonly backoff: Backoff;
+  private readonly watchTimeoutSeconds: number;
   private loop?: Promise<void>;
   private markSynced!: () => void;
   /** Resolves after the first complete list was delivered. */
@@ -47,9 +56,10 @@ export class KindWatcher {
     readonly namespace: string | undefined,
     private readonly events: WatchEvents,
     private readonly log: Logger,
-    retry: { baseMs?: number; maxMs?: number } = {},
+    retry: WatchTiming = {},
   ) {
     this.backoff = new Backoff(retry.baseMs ?? 500, retry.maxMs ?? 30_000);
+    this.watchTimeoutSeconds = retry.watchTimeoutSeconds ?? WATCH_TIMEOUT_SECONDS;
   }
 
   start(): void {
@@ -75,7 +85,14 @@ export class KindWatcher {
       } catch (err) {
         if (this.stopped) return;
         this.resourceVersion = "";
-        if (err instanceof GoneError || statusOf(err) === 410) continue;
+        if (err instanceof GoneError || statusOf(err) === 410) {
+          // The version we resumed from was compacted away: list again, at once.
+          this.log.info(
+            { kind: this.kind, namespace: this.namespace },
+            "watch expired (410 Gone); re-listing",
+          );
+          continue;
+        }
         const delay = this.backoff.next("watch");
         this.log.warn(
           { kind: this.kind, err: apiErrorLine(err), retryInMs: delay },
@@ -117,7 +134,7 @@ export class KindWatcher {
       const params = {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
-        timeoutSeconds: WATCH_TIMEOUT_SECONDS,
+        timeoutSeconds: this.watchTimeoutSeconds,
       };
       let gone = false;
       const onEvent = (type: string, object: RawObject) => {
