@@ -3,6 +3,7 @@ import type { Logger } from "../log.js";
 import { KubernetesStateStore } from "../runtime/kubestate.js";
 import { ControllerManager } from "../runtime/manager.js";
 import type { Reconciler } from "../runtime/reconciler.js";
+import type { StateStore } from "../runtime/state.js";
 import { KubernetesSource } from "../sources/kubernetes/source.js";
 import { kubeClients, loadKubeConfig, type KubeClients } from "./client.js";
 import { EventRecorder } from "./events.js";
@@ -21,6 +22,12 @@ export interface KubernetesOperatorOptions {
   workers?: number;
   identity?: string;
 }
+
+/** Hooks into a leadership term; what it returns is called when the term ends. */
+export type TermListener = (
+  manager: ControllerManager,
+  states: StateStore,
+) => (() => Promise<void> | void) | void;
 
 /** One leadership term's source, state store and controller manager (never reused after stop). */
 export function createKubernetesOperator(opts: KubernetesOperatorOptions) {
@@ -76,7 +83,8 @@ export class LeaderElectedOperator {
   readonly elector: LeaderElector;
   private term?: ReturnType<typeof createKubernetesOperator>;
   private transitions: Promise<void> = Promise.resolve();
-  private readonly termListeners: ((manager: ControllerManager) => void)[] = [];
+  private readonly termListeners: TermListener[] = [];
+  private termCleanups: (() => Promise<void> | void)[] = [];
 
   constructor(private readonly opts: LeaderElectedOptions) {
     this.elector = new LeaderElector({
@@ -98,8 +106,11 @@ export class LeaderElectedOperator {
     return this.term?.manager;
   }
 
-  /** Called with each leadership term's manager before it starts (metrics hook in here). */
-  onTerm(listener: (manager: ControllerManager) => void): void {
+  /**
+   * Called with each leadership term's manager and state store before it starts (metrics and
+   * libvirt event watchers hook in here); a returned function runs when the term ends.
+   */
+  onTerm(listener: TermListener): void {
     this.termListeners.push(listener);
   }
 
@@ -126,7 +137,7 @@ export class LeaderElectedOperator {
   private async startTerm(): Promise<void> {
     const term = createKubernetesOperator({ ...this.opts, identity: this.elector.identity });
     this.term = term;
-    for (const listener of this.termListeners) listener(term.manager);
+    this.termCleanups = this.termListeners.flatMap((listener) => listener(term.manager, term.states) ?? []);
     await term.source.start(term.manager);
     if (this.term !== term) return; // stopped while listing
     // An object whose spec is invalid now keeps the last good spec from its record.
@@ -144,6 +155,7 @@ export class LeaderElectedOperator {
     if (!term) return;
     await term.source.stop();
     await term.manager.stop();
+    for (const cleanup of this.termCleanups.splice(0)) await cleanup();
     this.opts.log.info("operator stopped leading; state saved");
   }
 }

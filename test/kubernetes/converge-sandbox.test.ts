@@ -171,6 +171,17 @@ describe("labctl run --kubernetes on a sandbox Manager", { skip, timeout: 30 * 6
     assert.deepEqual(await readdir(workspace, { recursive: true }), []);
   });
 
+  test("a network destroyed by hand is started again from libvirt's event, not its 5 m resync", async () => {
+    const started = Date.now();
+    await on(["virsh", "net-destroy", "labnat"]);
+    await eventually(
+      async () => /^\s*labnat\s+active\s/m.test(await on(["virsh", "net-list", "--all"])),
+      60_000,
+      allOutput,
+    );
+    console.log(`# network active again ${Date.now() - started} ms after virsh net-destroy`);
+  });
+
   test("a spec edited while no operator runs is handled after start, host key pinned from the Secret", async () => {
     const [first] = operators;
     await first!.stop("SIGTERM");
