@@ -19,7 +19,7 @@ import {
   startSandbox,
   stopSandbox,
 } from "../e2e/support/sandbox.js";
-import { logLines, startOperator, type OperatorProcess } from "./operator-process.js";
+import { LABCTL, logLines, startOperator, type OperatorProcess } from "./operator-process.js";
 import { eventually, startCluster, type TestCluster } from "./support.js";
 
 const run = promisify(execFile);
@@ -146,6 +146,26 @@ describe("labctl run --kubernetes on a sandbox Manager", { skip, timeout: 30 * 6
       await jsonpath("labmanager/lab", ".status.hostKeyFingerprint"),
       sandbox!.managers[0]!.fingerprint,
     );
+  });
+
+  test("labctl get, describe and graph read the cluster's records with --kubernetes", async () => {
+    const labctl = async (...args: string[]) =>
+      (
+        await run(
+          process.execPath,
+          [LABCTL, ...args, "--kubernetes", "--kubeconfig", cluster.api.kubeconfig],
+          {
+            env: { ...process.env, LABCTL_FROM_SOURCE: "1" },
+          },
+        )
+      ).stdout;
+    const table = await labctl("get");
+    assert.match(table, /^lab\s+LabManager\s+lab\s+True\s+Converged\s/m);
+    assert.match(table, /^labnat\s+LibvirtNetwork\s+lab\s+True\s+Converged\s/m);
+    const described = await labctl("describe", "LibvirtNetwork/labnat");
+    assert.match(described, /^Conditions:[\s\S]*Ready\s+True\s+Converged/m);
+    assert.match(described, /^Steps:[\s\S]*done/m);
+    assert.match(await labctl("graph"), /"LibvirtNetwork\/default\/labnat" \[label="LibvirtNetwork\\nlabnat/);
   });
 
   test("generated keys, the password and the pinned host key are in a Secret the LabManager owns", async () => {

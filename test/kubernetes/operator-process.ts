@@ -6,7 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const LABCTL = fileURLToPath(new URL("../../bin/labctl.js", import.meta.url));
+export const LABCTL = fileURLToPath(new URL("../../bin/labctl.js", import.meta.url));
 
 export interface OperatorProcess {
   child: ChildProcess;

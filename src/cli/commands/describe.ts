@@ -1,28 +1,24 @@
 import type { Command } from "commander";
-import { FileStateStore } from "../../runtime/filestate.js";
 import type { ObjectState, StepRecord } from "../../runtime/state.js";
 import { redactLine, redactLines } from "../../remote/redact.js";
 import { age, managerNameOf, table } from "../format.js";
-import { stateDirOf } from "../paths.js";
+import { openSavedState, withSavedStateOptions, type SavedStateOptions } from "../saved-state.js";
 import { parseKind } from "./get.js";
 
 /** `labctl describe Kind/name`: conditions, recent steps, ownership and events. */
 export function registerDescribe(program: Command): void {
-  program
-    .command("describe")
-    .description("show an object's conditions, last steps with durations, drift repairs and events")
-    .argument("<object>", "Kind/name, e.g. LabManager/lab")
+  withSavedStateOptions(
+    program
+      .command("describe")
+      .description("show an object's conditions, last steps with durations, drift repairs and events")
+      .argument("<object>", "Kind/name, e.g. LabManager/lab"),
+  )
     .option("-n, --namespace <ns>", "namespace", "default")
-    .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
-    .option("--workspace <dir>", "workspace directory", "workspace")
-    .action(async (ref: string, opts: { namespace: string; stateDir?: string; workspace: string }) => {
+    .action(async (ref: string, opts: SavedStateOptions & { namespace: string }) => {
       const [kindText, name] = ref.split("/");
       if (!kindText || !name) throw new Error(`expected Kind/name, got "${ref}"`);
-      const state = await new FileStateStore(stateDirOf(opts)).load(
-        parseKind(kindText),
-        opts.namespace,
-        name,
-      );
+      const states = await openSavedState(opts);
+      const state = await states.load(parseKind(kindText), opts.namespace, name);
       if (!state) {
         console.error(`${ref} not found in namespace ${opts.namespace}`);
         process.exitCode = 1;

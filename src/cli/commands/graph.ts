@@ -1,26 +1,26 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { FileStateStore } from "../../runtime/filestate.js";
 import { loadValidManifests } from "../../sources/manifestloader.js";
 import { topologyOfSaved } from "../../topology/collect.js";
 import { toDot } from "../../topology/dot.js";
-import { stateDirOf } from "../paths.js";
+import { openSavedState, withSavedStateOptions, type SavedStateOptions } from "../saved-state.js";
 
 /** `labctl graph`: the lab's topology as Graphviz DOT (pipe into `dot -Tsvg`). */
 export function registerGraph(program: Command): void {
-  program
-    .command("graph")
-    .description(
-      "print the lab's topology (Manager, bridges, networks, VMs) with Ready states as Graphviz DOT",
-    )
+  withSavedStateOptions(
+    program
+      .command("graph")
+      .description(
+        "print the lab's topology (Manager, bridges, networks, VMs) with Ready states as Graphviz DOT",
+      ),
+  )
     .option("-f, --file <path...>", "manifest files or directories (default: the objects in saved state)")
-    .option("--workspace <dir>", "workspace directory", "workspace")
-    .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
+    .option("-n, --namespace <ns>", "with --kubernetes: only this namespace (default: all)")
     .option("-o, --output <format>", "dot or json", "dot")
-    .action(async (opts: { file?: string[]; workspace: string; stateDir?: string; output: string }) => {
+    .action(async (opts: SavedStateOptions & { file?: string[]; output: string }) => {
       if (opts.output !== "dot" && opts.output !== "json")
         throw new Error(`--output: expected dot or json, got "${opts.output}"`);
-      const states = await new FileStateStore(stateDirOf(opts)).list();
+      const states = await (await openSavedState({ ...opts, allNamespaces: !opts.namespace })).list();
       let manifests;
       if (opts.file?.length) {
         const loaded = await loadValidManifests(opts.file.map((p) => resolve(p)));
