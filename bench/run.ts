@@ -1,14 +1,18 @@
 /**
  * npm run bench [names...]: runs the benchmarks, writes each result to
- * bench/results/<name>.json and a summary table to bench/results/summary.md.
- * Names: edit-latency, ssh-pool (root: loopback sshd), drift-latency (root: a sandbox
- * Manager). Default: all.
+ * bench/results/<name>.json and rewrites bench/results/summary.md from every result file
+ * there (so running one benchmark keeps the others' last figures). Default: all.
+ * See bench/README.md for what each needs (most need root: a sandbox Manager or sshd).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { benchEditLatency } from "./edit-latency.js";
 import { benchSshPool } from "./ssh-pool.js";
 import { benchDriftLatency } from "./drift-latency.js";
+import { benchNoopReconcile } from "./noop-reconcile.js";
+import { benchScale } from "./scale.js";
+import { benchDriftResync } from "./drift-resync.js";
+import { benchWatchLatency } from "./watch-latency.js";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
@@ -16,18 +20,33 @@ const benches: Record<string, () => Promise<unknown>> = {
   "edit-latency": () => benchEditLatency(30),
   "ssh-pool": () => benchSshPool(200),
   "drift-latency": () => benchDriftLatency(5),
+  "noop-reconcile": () => benchNoopReconcile(5),
+  scale: () => benchScale(3),
+  "drift-resync": () => benchDriftResync(5),
+  "watch-latency": () => benchWatchLatency(30),
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+for (const name of chosen)
+  if (!benches[name]) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(", ")}`);
 await mkdir(RESULTS, { recursive: true });
-const rows: string[] = ["| benchmark | result |", "|---|---|"];
 for (const name of chosen) {
-  const bench = benches[name];
-  if (!bench) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(", ")}`);
   process.stderr.write(`bench: ${name}...\n`);
-  const result = { name, at: new Date().toISOString(), result: await bench() };
+  const result = { name, at: new Date().toISOString(), result: await benches[name]!() };
   await writeFile(`${RESULTS}${name}.json`, JSON.stringify(result, null, 2) + "\n");
-  rows.push(`| ${name} | \`${JSON.stringify(result.result)}\` |`);
   console.log(JSON.stringify(result));
 }
-await writeFile(`${RESULTS}summary.md`, rows.join("\n") + "\n");
+await writeSummary();
+
+async function writeSummary(): Promise<void> {
+  const rows = ["| benchmark | measured at | result |", "|---|---|---|"];
+  for (const file of (await readdir(RESULTS)).filter((f) => f.endsWith(".json")).sort()) {
+    const { name, at, result } = JSON.parse(await readFile(`${RESULTS}${file}`, "utf8")) as {
+      name: string;
+      at?: string;
+      result: unknown;
+    };
+    rows.push(`| ${name} | ${at ?? ""} | \`${JSON.stringify(result)}\` |`);
+  }
+  await writeFile(`${RESULTS}summary.md`, rows.join("\n") + "\n");
+}

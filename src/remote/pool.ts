@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { rootLogger, type Logger } from "../log.js";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
@@ -36,7 +37,7 @@ export interface PoolStats {
  * multiplexed connection per key, shared by every controller that talks to that host.
  */
 export class HostPool {
-  private readonly hosts = new Map<string, { host: SshHost; channels: Semaphore }>();
+  private readonly hosts = new Map<string, { host: SshHost; channels: Semaphore; trust: string }>();
   private readonly knownHosts: KnownHosts;
   private readonly log: Logger;
   private closed = false;
@@ -87,16 +88,22 @@ export class HostPool {
 
   private getOrCreate(id: string, target: SshTarget, openSocket?: () => Promise<Duplex>): SshHost {
     if (this.closed) throw new Unreachable(id, "connection pool is closed");
+    const trust = trustOf(target);
     const existing = this.hosts.get(id);
-    if (existing) return existing.host;
+    if (existing?.trust === trust) return existing.host;
     const log = this.log.child({ host: id });
+    if (existing) {
+      // A new pin or key must never ride on a session the old policy admitted.
+      log.info("host key policy or credentials changed: reconnecting");
+      existing.host.connection.close();
+    }
     const connection = new Connection(id, target, {
       ...this.connectionOptions(log),
       ...(openSocket ? { openSocket } : {}),
     });
     const channels = new Semaphore(this.options.maxChannelsPerHost ?? 8);
     const host = new SshHost(connection, channels, log, target.user === "root");
-    this.hosts.set(id, { host, channels });
+    this.hosts.set(id, { host, channels, trust });
     return host;
   }
 
@@ -112,6 +119,19 @@ export class HostPool {
       backoff: o.backoff ?? DEFAULT_BACKOFF,
     };
   }
+}
+
+/** A digest of what decides whom we trust and how we log in (no secret is kept in clear). */
+function trustOf(target: SshTarget): string {
+  const hash = createHash("sha256");
+  for (const part of [
+    target.hostKey?.fingerprint ?? "",
+    target.hostKey?.trustOnFirstUse ? "tofu" : "",
+    target.privateKey ?? "",
+    target.password ?? "",
+  ])
+    hash.update(String(part.length)).update(":").update(part);
+  return hash.digest("hex");
 }
 
 async function forwardThrough(gateway: SshHost, target: SshTarget): Promise<Duplex> {

@@ -1,0 +1,116 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ObjectState } from "../../src/runtime/state.js";
+import { RunningLabctl } from "../e2e/support/labctl.js";
+import { renderManagerManifest } from "../e2e/support/manifests.js";
+import {
+  controlSandbox,
+  skipUnlessSandboxCapable,
+  sshRun,
+  startSandbox,
+  stopSandbox,
+  type Sandbox,
+} from "../e2e/support/sandbox.js";
+import { condition, isReadyNow, logsAfterNow, stateFile, waitForState } from "./support.js";
+
+/**
+ * The Manager container reboots while `labctl run` is applying a spec change: the object
+ * reports Reachable=False (Unreachable) while the host is down, then reconnects, finishes the
+ * change and is Ready again, with no step completed twice.
+ */
+describe("Manager rebooted mid-reconcile", { skip: skipUnlessSandboxCapable() }, () => {
+  let sandbox: Sandbox;
+  let dir: string;
+
+  before(
+    async () => {
+      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: "freboot" });
+      dir = await mkdtemp(join(tmpdir(), "fault-reboot-"));
+    },
+    { timeout: 20 * 60_000 },
+  );
+  after(async () => {
+    await stopSandbox(sandbox);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("Reachable=False while down, then recovers and converges", { timeout: 10 * 60_000 }, async () => {
+    const manager = sandbox.managers[0]!;
+    const manifests = join(dir, "manifests");
+    const workspace = join(dir, "workspace");
+    const render = (timezone: string, bridges: unknown[]) =>
+      renderManagerManifest(sandbox, manager, manifests, (spec) => {
+        spec.virtualBMC = { enabled: false };
+        spec.resyncInterval = "3s";
+        spec.timezone = timezone;
+        spec.bridges = bridges;
+      });
+    await render("America/Chicago", [{ name: "labbr0", addresses: ["10.99.0.1/24"] }]);
+    const path = stateFile(workspace, "LabManager", "manager");
+    const op = new RunningLabctl([
+      "run",
+      "-f",
+      manifests,
+      "--workspace",
+      workspace,
+      "--metrics-address",
+      "off",
+    ]);
+    try {
+      const converged = await waitForState(path, isReadyNow, 8 * 60_000);
+
+      // A spec change, then a reboot as soon as its first step starts.
+      const waitForNewLog = logsAfterNow(op);
+      const editedAt = new Date().toISOString();
+      await render("Europe/Paris", [
+        { name: "labbr0", addresses: ["10.99.0.1/24"] },
+        { name: "labbr1", addresses: ["10.98.0.1/24"] },
+      ]);
+      await waitForNewLog((l) => typeof l.msg === "string" && l.msg.startsWith("step started"), 120_000);
+      const unreachable: ObjectState[] = [];
+      const watching = waitForState(
+        path,
+        (s) =>
+          s.generation > converged.generation &&
+          isReadyNow(s) &&
+          condition(s, "Reachable")?.status === "True",
+        5 * 60_000,
+        (s) => {
+          if (condition(s, "Reachable")?.reason === "Unreachable") unreachable.push(s);
+        },
+      );
+      await controlSandbox(sandbox, "reboot", manager.name);
+      const recovered = await watching;
+
+      assert.ok(
+        unreachable.length > 0,
+        "Reachable=False (Unreachable) was reported while the Manager was down",
+      );
+      assert.equal(condition(unreachable[0], "Reachable")?.status, "False");
+      assert.ok(
+        recovered.events.some((e) => e.reason === "Unreachable"),
+        "an Unreachable warning event was recorded",
+      );
+      const done = recovered.steps
+        .filter((s) => s.result === "done" && s.startedAt >= editedAt)
+        .map((s) => s.step);
+      assert.deepEqual(done, [...new Set(done)], `a step completed twice: ${done.join(", ")}`);
+
+      const tz = await sshRun(sandbox, manager, ["timedatectl", "show", "-p", "Timezone", "--value"]);
+      assert.equal(tz.trim(), "Europe/Paris");
+      const addr = await sshRun(sandbox, manager, ["ip", "-o", "-4", "addr", "show", "dev", "labbr1"]);
+      assert.match(addr, /10\.98\.0\.1\/24/);
+      const files = await sshRun(sandbox, manager, [
+        "sh",
+        "-c",
+        "ls /etc/systemd/network/ | grep -c labbr1 || true",
+      ]);
+      assert.ok(Number(files.trim()) >= 1, "the new bridge's networkd files exist after the reboot");
+    } finally {
+      await op.stop("SIGTERM");
+    }
+  });
+});

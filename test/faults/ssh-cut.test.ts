@@ -1,0 +1,112 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RunningLabctl } from "../e2e/support/labctl.js";
+import { renderManagerManifest } from "../e2e/support/manifests.js";
+import {
+  skipUnlessSandboxCapable,
+  sshRun,
+  startSandbox,
+  stopSandbox,
+  type Sandbox,
+} from "../e2e/support/sandbox.js";
+import { cutOtherSshSessions, isReadyNow, logsAfterNow, stateFile, waitForState } from "./support.js";
+
+/** A small package the prebaked Manager does not have: installing it runs apt for a while. */
+const EXTRA_PACKAGE = "tree";
+
+/**
+ * The operator's SSH connection is cut from the Manager's side (every sshd session process
+ * SIGKILLed, as a dropped link or a crashed sshd child would) while apt is installing a
+ * package, and again at the start of the next step: the operator reconnects with backoff,
+ * resumes, and converges; nothing is completed twice and dpkg is left consistent.
+ */
+describe("SSH connection cut mid-step", { skip: skipUnlessSandboxCapable() }, () => {
+  let sandbox: Sandbox;
+  let dir: string;
+
+  before(
+    async () => {
+      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: "fcut" });
+      dir = await mkdtemp(join(tmpdir(), "fault-sshcut-"));
+    },
+    { timeout: 20 * 60_000 },
+  );
+  after(async () => {
+    await stopSandbox(sandbox);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("reconnects with backoff and converges, nothing done twice", { timeout: 12 * 60_000 }, async () => {
+    const manager = sandbox.managers[0]!;
+    const manifests = join(dir, "manifests");
+    const workspace = join(dir, "workspace");
+    const render = (packages: string[]) =>
+      renderManagerManifest(sandbox, manager, manifests, (spec) => {
+        spec.virtualBMC = { enabled: false };
+        spec.resyncInterval = "1m";
+        spec.packages = packages;
+      });
+    await render([]);
+    const path = stateFile(workspace, "LabManager", "manager");
+    const op = new RunningLabctl([
+      "run",
+      "-f",
+      manifests,
+      "--workspace",
+      workspace,
+      "--metrics-address",
+      "off",
+    ]);
+    try {
+      const converged = await waitForState(path, isReadyNow, 8 * 60_000);
+      const editedAt = new Date().toISOString();
+      const newLog = logsAfterNow(op);
+      await render([EXTRA_PACKAGE]);
+
+      // Cut while apt runs on the Manager (its output is streamed into our logs).
+      await newLog(
+        (l) => l.step === "packages" && typeof l.msg === "string" && /Get:|Reading|Hit:|Ign:/.test(l.msg),
+        180_000,
+      );
+      assert.ok(
+        (await cutOtherSshSessions(sandbox, manager)) >= 1,
+        "the operator's session was cut mid-step",
+      );
+      await newLog((l) => l.msg === "connection lost", 30_000);
+      await newLog((l) => l.msg === "reconcile failed; retrying with backoff", 60_000);
+
+      // And once more as soon as the retry starts its next step.
+      const retry = logsAfterNow(op);
+      await retry((l) => typeof l.msg === "string" && l.msg.startsWith("step started"), 180_000);
+      await cutOtherSshSessions(sandbox, manager);
+
+      const final = await waitForState(
+        path,
+        (s) => s.generation > converged.generation && isReadyNow(s),
+        8 * 60_000,
+      );
+      const since = final.steps.filter((s) => s.startedAt >= editedAt);
+      console.log(`# steps since the edit: ${since.map((s) => `${s.step}=${s.result}`).join(", ")}`);
+      const done = since.filter((s) => s.result === "done").map((s) => s.step);
+      assert.deepEqual(done, [...new Set(done)], `a step completed twice: ${done.join(", ")}`);
+      // The cut packages step either finished on the Manager anyway (then the next observe
+      // finds the package and plans nothing) or is run again and completes: never both.
+      const packages = since.filter((s) => s.step === "packages").map((s) => s.result);
+      assert.equal(packages[0], "failed", `the first package run was cut: ${packages.join(", ")}`);
+      assert.ok(packages.filter((r) => r === "done").length <= 1);
+
+      assert.equal(
+        (await sshRun(sandbox, manager, ["dpkg", "--audit"])).trim(),
+        "",
+        "dpkg has nothing half-done",
+      );
+      const status = await sshRun(sandbox, manager, ["dpkg-query", "-W", "-f", "${Status}", EXTRA_PACKAGE]);
+      assert.equal(status.trim(), "install ok installed");
+    } finally {
+      await op.stop("SIGTERM");
+    }
+  });
+});
