@@ -1,23 +1,32 @@
 import type { LabManager } from "../api/index.js";
 import type { HostAccess } from "../controllers/hostaccess.js";
 import { LibvirtEventWatcher, networksOnManager } from "../controllers/libvirt-events.js";
+import { UnitEventWatcher } from "../controllers/unit-events.js";
 import type { Logger } from "../log.js";
+import { objectKey } from "../runtime/cache.js";
 import { isTrue } from "../runtime/conditions.js";
 import { managerOf } from "../runtime/dependencies.js";
 import type { ControllerManager } from "../runtime/manager.js";
 import type { StateStore } from "../runtime/state.js";
 
+export interface ManagerEventWatches {
+  /** Stop every stream; resolves once they have ended. */
+  stop(): Promise<void>;
+}
+
 /**
- * Event-driven drift: once a LabManager is Ready, stream its libvirt events so a network
- * destroyed or undefined by hand is re-queued at once; stop when the Manager goes away.
+ * Event-driven drift: once a LabManager is Ready, stream its libvirt network events and its
+ * systemd units' state changes, so a network destroyed or a service stopped by hand is
+ * re-queued at once; stop when the Manager goes away or is no longer Ready.
  */
-export function watchLibvirtEvents(
+export function watchManagerEvents(
   manager: ControllerManager,
   states: StateStore,
   hosts: HostAccess,
   log: Logger,
-): LibvirtEventWatcher {
-  const watcher = new LibvirtEventWatcher({ log });
+): ManagerEventWatches {
+  const networks = new LibvirtEventWatcher({ log });
+  const units = new UnitEventWatcher({ log });
   manager.onReconciled((key) => {
     if (key.kind !== "LabManager") return;
     const id = `${key.namespace}/${key.name}`;
@@ -25,16 +34,16 @@ export function watchLibvirtEvents(
       const entry = manager.cache.get(key);
       const state = await states.load(key.kind, key.namespace, key.name);
       const wanted = entry && !entry.deleting && isTrue(state?.status.conditions, "Ready");
-      if (!wanted) return watcher.stop(id);
-      if (watcher.watching(id)) return;
+      if (!wanted) {
+        await Promise.all([networks.stop(id), units.stop(id)]);
+        return;
+      }
       const lm = entry.object as LabManager;
-      watcher.start(
-        managerOf(lm),
-        () => hosts.manager(lm),
-        () => networksOnManager(manager.cache, managerOf(lm)),
-        (k) => manager.enqueue(k),
-      );
-    })().catch((err: Error) => log.warn({ err: err.message }, "libvirt event watcher"));
+      const host = () => hosts.manager(lm);
+      const enqueue = (k: typeof key) => manager.enqueue(k);
+      networks.start(managerOf(lm), host, () => networksOnManager(manager.cache, managerOf(lm)), enqueue);
+      units.start(managerOf(lm), host, objectKey(lm), enqueue);
+    })().catch((err: Error) => log.warn({ err: err.message }, "Manager event watchers"));
   });
-  return watcher;
+  return { stop: async () => void (await Promise.all([networks.stop(), units.stop()])) };
 }

@@ -7,7 +7,7 @@ import { FileStateStore } from "../runtime/filestate.js";
 import { OverlayStateStore } from "../runtime/memorystate.js";
 import { FileSource } from "../sources/filesource.js";
 import { loadValidManifests } from "../sources/manifestloader.js";
-import { watchLibvirtEvents } from "./event-wiring.js";
+import { watchManagerEvents } from "./event-wiring.js";
 
 export interface OperatorOptions {
   manifests: string[];
@@ -37,6 +37,6 @@ export function createFileOperator(opts: OperatorOptions) {
     opts.log,
     opts.watch,
   );
-  const events = opts.watch ? watchLibvirtEvents(manager, states, opts.hosts, opts.log) : undefined;
+  const events = opts.watch ? watchManagerEvents(manager, states, opts.hosts, opts.log) : undefined;
   return { manager, source, states, events };
 }

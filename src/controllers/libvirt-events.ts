@@ -1,10 +1,10 @@
 import type { LibvirtNetwork, ObjectKey } from "../api/index.js";
 import { rootLogger, type Logger } from "../log.js";
-import { backoffDelay, type BackoffOptions } from "../remote/backoff.js";
 import type { RemoteHost } from "../remote/types.js";
 import { libvirtNetworkName } from "../render/libvirt-network.js";
 import { objectKey, type ObjectCache } from "../runtime/cache.js";
 import { managerOf } from "../runtime/dependencies.js";
+import { HostStreams, type HostStreamOptions } from "./host-streams.js";
 
 /**
  * Event-driven drift detection, like an informer's watch: one long-lived `virsh net-event`
@@ -82,31 +82,18 @@ export interface WatchedNetwork {
   libvirtName: string;
 }
 
-export interface WatcherOptions {
-  log?: Logger;
-  backoff?: BackoffOptions;
-  /** A stream that lived this long counts as healthy: the next break starts backoff over. */
-  healthyAfterMs?: number;
+export interface WatcherOptions extends HostStreamOptions {
   /** Every parsed event, ours or not (metrics, tests). */
   onEvent?: (managerKey: string, event: LibvirtEvent) => void;
 }
 
-interface Session {
-  managerKey: string;
-  host: () => Promise<RemoteHost>;
-  networksOf: () => WatchedNetwork[];
-  enqueue: (key: ObjectKey) => void;
-  stopped: boolean;
-  close?: () => void;
-  wake?: () => void;
-  loop?: Promise<void>;
-}
-
+/** One `virsh net-event` stream per Manager; its events re-queue the networks they name. */
 export class LibvirtEventWatcher {
-  private readonly sessions = new Map<string, Session>();
+  private readonly streams: HostStreams;
   private readonly log: Logger;
 
   constructor(private readonly opts: WatcherOptions = {}) {
+    this.streams = new HostStreams(opts, "libvirt-events");
     this.log = (opts.log ?? rootLogger()).child({ component: "libvirt-events" });
   }
 
@@ -117,90 +104,40 @@ export class LibvirtEventWatcher {
     networksOf: () => WatchedNetwork[],
     enqueue: (key: ObjectKey) => void,
   ): void {
-    if (this.sessions.has(managerKey)) return;
-    const connect = typeof host === "function" ? host : () => Promise.resolve(host);
-    const session: Session = { managerKey, host: connect, networksOf, enqueue, stopped: false };
-    this.sessions.set(managerKey, session);
-    session.loop = this.run(session);
+    this.streams.start(managerKey, host, {
+      argv: NET_EVENT_ARGV,
+      purpose: "watch libvirt network events",
+      onLine: (line) => this.onLine(managerKey, line, networksOf, enqueue),
+      onReconnect: () => networksOf().forEach((n) => enqueue(n.key)),
+    });
   }
 
   watching(managerKey: string): boolean {
-    return this.sessions.has(managerKey);
+    return this.streams.watching(managerKey);
   }
 
   /** Stop one Manager's watch, or all of them; resolves when their streams have ended. */
-  async stop(managerKey?: string): Promise<void> {
-    const targets = managerKey
-      ? [this.sessions.get(managerKey)].filter((s): s is Session => !!s)
-      : [...this.sessions.values()];
-    for (const s of targets) {
-      s.stopped = true;
-      s.close?.();
-      s.wake?.();
-      this.sessions.delete(s.managerKey);
-    }
-    await Promise.all(targets.map((s) => s.loop));
+  stop(managerKey?: string): Promise<void> {
+    return this.streams.stop(managerKey);
   }
 
-  private async run(s: Session): Promise<void> {
-    let failures = 0;
-    for (let connected = 0; !s.stopped; connected++) {
-      const startedAt = Date.now();
-      const outcome = await this.watchOnce(s, connected > 0);
-      if (s.stopped) break;
-      if (Date.now() - startedAt >= (this.opts.healthyAfterMs ?? 30_000)) failures = 0;
-      const wait = backoffDelay(failures++, this.opts.backoff);
-      this.log.warn(
-        { manager: s.managerKey, reason: outcome, retryInMs: wait },
-        "libvirt event stream ended; reconnecting",
-      );
-      await this.pause(s, wait);
-    }
-  }
-
-  /** One stream's life; after a reconnect every network is re-queued (events may have been missed). */
-  private async watchOnce(s: Session, resync: boolean): Promise<string> {
-    let host: RemoteHost;
-    try {
-      host = await s.host();
-    } catch (err) {
-      return `connect failed: ${(err as Error).message}`;
-    }
-    if (s.stopped) return "stopped";
-    const stream = host.stream(NET_EVENT_ARGV, (line) => this.onLine(s, line), {
-      purpose: "watch libvirt network events",
-      sudo: true,
-    });
-    s.close = () => stream.close();
-    if (resync) for (const n of s.networksOf()) s.enqueue(n.key);
-    const done = await stream.done;
-    s.close = undefined;
-    return done.error ? `${done.reason}: ${done.error.message}` : done.reason;
-  }
-
-  private onLine(s: Session, line: string): void {
+  private onLine(
+    managerKey: string,
+    line: string,
+    networksOf: () => WatchedNetwork[],
+    enqueue: (key: ObjectKey) => void,
+  ): void {
     const event = parseLibvirtEvent(line);
     if (!event || event.object !== "network") return;
-    this.opts.onEvent?.(s.managerKey, event);
-    for (const n of s.networksOf()) {
+    this.opts.onEvent?.(managerKey, event);
+    for (const n of networksOf()) {
       if (n.libvirtName !== event.name) continue;
       this.log.debug(
-        { manager: s.managerKey, network: event.name, detail: event.detail },
+        { manager: managerKey, network: event.name, detail: event.detail },
         "libvirt network event",
       );
-      s.enqueue(n.key);
+      enqueue(n.key);
     }
-  }
-
-  /** Backoff that stop() cuts short. */
-  private pause(s: Session, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      s.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }
 

@@ -74,6 +74,8 @@ describe(
           // The seed's host bridges, without NICs (the container's host0 carries our session).
           spec.bridges = [{ name: "public", addresses: ["10.0.2.1/24"] }, { name: "openstack" }];
           spec.virtualBMC = { enabled: false };
+          // Far beyond the run tests' deadlines: what they see repaired came from an event.
+          spec.resyncInterval = "10m";
         });
         await writeFile(join(mf(), "networks.yaml"), networksYaml());
       },
@@ -159,6 +161,33 @@ describe(
             30_000,
           );
           await waitForActive("hypervisor-control-plane", 60_000);
+        } finally {
+          await op.stop("SIGTERM");
+        }
+      },
+    );
+
+    test(
+      "labctl run restarts a Manager service stopped by hand from systemd's journal, before any resync",
+      { timeout: 5 * 60_000 },
+      async () => {
+        const op = new RunningLabctl(["run", "-f", mf(), "--workspace", ws(), "--metrics-address", "off"]);
+        const unitStreaming = () =>
+          on(["sh", "-c", "grep -qs UNIT=virtlogd.socke[t] /proc/[0-9]*/cmdline"]).then(
+            () => true,
+            () => false,
+          );
+        try {
+          const deadline = Date.now() + 90_000;
+          while (!(await unitStreaming()))
+            assert.ok(Date.now() < deadline, "no systemd unit event stream on the Manager");
+          await on(["systemctl", "stop", "virtlogd.socket", "virtlogd.service"]);
+          await op.waitForLog((l) => l.msg === "systemd unit event", 30_000);
+          const repaired = Date.now() + 60_000;
+          while (
+            (await on(["systemctl", "is-active", "virtlogd.socket"]).catch(() => "")).trim() !== "active"
+          )
+            assert.ok(Date.now() < repaired, "virtlogd.socket not restarted within 60 s (resync is 5 m)");
         } finally {
           await op.stop("SIGTERM");
         }

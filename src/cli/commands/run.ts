@@ -11,7 +11,7 @@ import { showProgress } from "../progress.js";
 import { kubernetesRuntime, LeaderElectedOperator, reconcilersFor } from "../../kube/operator.js";
 import { createKubeHosts } from "../../kube/kubehosts.js";
 import { serveKubernetesMetrics } from "../../kube/serve.js";
-import { watchLibvirtEvents } from "../event-wiring.js";
+import { watchManagerEvents } from "../event-wiring.js";
 
 interface FileModeOptions {
   file: string[];
@@ -102,7 +102,7 @@ async function runKubernetes(opts: FileModeOptions & KubernetesModeOptions): Pro
   });
   // Event-driven drift as in file mode, for as long as this process leads.
   operator.onTerm((manager, states) => {
-    const watcher = watchLibvirtEvents(manager, states, hosts, log);
+    const watcher = watchManagerEvents(manager, states, hosts, log);
     return () => watcher.stop();
   });
   const health = await serveKubernetesMetrics(Number(opts.healthPort), operator, hosts.stats, log);
