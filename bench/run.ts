@@ -11,7 +11,7 @@ import { benchSshPool } from "./ssh-pool.js";
 import { benchDriftLatency } from "./drift-latency.js";
 import { benchNoopReconcile } from "./noop-reconcile.js";
 import { benchScale } from "./scale.js";
-import { benchDriftResync } from "./drift-resync.js";
+import { benchDriftServices } from "./drift-services.js";
 import { benchWatchLatency } from "./watch-latency.js";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
@@ -22,7 +22,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "drift-latency": () => benchDriftLatency(5),
   "noop-reconcile": () => benchNoopReconcile(5),
   scale: () => benchScale(3),
-  "drift-resync": () => benchDriftResync(5),
+  "drift-services": () => benchDriftServices(5),
   "watch-latency": () => benchWatchLatency(30),
 };
 
