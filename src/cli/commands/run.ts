@@ -186,6 +186,8 @@ async function withDeadline(log: ReturnType<typeof rootLogger>, stop: () => Prom
 
 async function converge(opts: FileModeOptions, mutate: boolean): Promise<void> {
   const log = rootLogger();
+  // On a terminal the progress lines tell the story; info logs would tear through them.
+  if (mutate && process.stdout.isTTY && !process.env.LOG_LEVEL) log.level = "warn";
   const hosts = createWorkspaceHosts(opts.workspace, log);
   const { manager, source, states } = createFileOperator({
     manifests: opts.file,
