@@ -8,6 +8,7 @@ import { promptPassword, readPasswordFile } from "../remote/password-prompt.js";
 import { HostPool, type PoolStats } from "../remote/pool.js";
 import type { RemoteHost } from "../remote/types.js";
 import { Workspace } from "../workspace/workspace.js";
+import { workspaceUndercloudAccess } from "./undercloud-hosts.js";
 
 export interface WorkspaceHosts extends HostAccess {
   readonly workspace: Workspace;
@@ -114,6 +115,7 @@ export function createWorkspaceHosts(dir: string, log: Logger): WorkspaceHosts {
     manager,
     credentials,
     fingerprint: (m) => fingerprints.get(m.metadata.name),
+    undercloud: workspaceUndercloudAccess(workspace, pool, manager),
     stats: () => pool.stats(),
     close: async () => pool.close(),
   };

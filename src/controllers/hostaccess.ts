@@ -1,4 +1,5 @@
-import type { LabManager } from "../api/index.js";
+import type { LabManager, TripleOUndercloud } from "../api/index.js";
+import type { SshTarget } from "../remote/connection.js";
 import type { RemoteHost } from "../remote/types.js";
 
 /** The secrets and keys a LabManager's steps need, from the workspace or Kubernetes Secrets. */
@@ -14,4 +15,36 @@ export interface HostAccess {
   credentials(manager: LabManager): Promise<ManagerCredentials>;
   /** The pinned host key fingerprint of the Manager, once known. */
   fingerprint(manager: LabManager): string | undefined;
+  /** VM access for TripleOUndercloud; a mode without it reports those objects Stalled. */
+  undercloud?: UndercloudAccess;
+}
+
+/**
+ * The secrets of one undercloud VM, each created once and then kept (a changed key would
+ * lock the operator out of a VM whose seed was already consumed).
+ */
+export interface UndercloudCredentials {
+  /** The guest user's login key pair (authorized through the seed). */
+  privateKey: string | Buffer;
+  publicKey: string;
+  /** The guest user's password (only its SHA-512 crypt hash goes into the seed). */
+  password: string;
+  /** The VM's pre-generated ed25519 host key: injected through the seed, pinned by the operator. */
+  hostKey: { privateKey: string; publicKey: string };
+  /** The IPMI password of its VirtualBMC entry, when spec.bmc is set. */
+  bmcPassword?: string;
+}
+
+export interface UndercloudAccess {
+  credentials(undercloud: TripleOUndercloud): Promise<UndercloudCredentials>;
+  /**
+   * The VM, reached through the Manager's connection (SSH jump host) with its own key
+   * pinned; `alias` names it for people (ssh.config), `hostKeyLine` is the key to pin.
+   */
+  guest(
+    manager: LabManager,
+    vm: { target: SshTarget; alias: string; hostKeyLine: string },
+  ): Promise<RemoteHost>;
+  /** Keep files fetched from the VM under results/<name>/; returns that directory. */
+  saveResults(name: string, files: { path: string; content: Buffer }[]): Promise<string>;
 }

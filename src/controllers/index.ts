@@ -10,6 +10,6 @@ export function reconcilersFor(hosts: HostAccess): Record<Kind, Reconciler> {
   return {
     LabManager: labManagerReconciler(hosts),
     LibvirtNetwork: libvirtNetworkReconciler(hosts),
-    TripleOUndercloud: tripleoUndercloudReconciler(),
+    TripleOUndercloud: tripleoUndercloudReconciler(hosts),
   };
 }

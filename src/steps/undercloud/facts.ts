@@ -4,6 +4,7 @@ import { parseStamp, parseStampTimes, type Stamp } from "./stamp.js";
 /** The observe script's JSON, validated before anything trusts it. */
 export const rawUndercloudFacts = z.object({
   kvm: z.boolean(),
+  kvmDetail: z.string().default(""),
   domain: z.object({
     exists: z.boolean(),
     state: z.string(),
@@ -44,6 +45,8 @@ export interface DomainFacts {
 export interface UndercloudFacts {
   /** KVM usable by libvirt on the Manager (decides virtType "auto"). */
   kvm: boolean;
+  /** Why KVM is (not) usable, for the VirtualizationChosen message. */
+  kvmDetail: string;
   domain?: DomainFacts;
   disk: boolean;
   seed: boolean;
@@ -68,6 +71,7 @@ export function undercloudFacts(raw: RawUndercloudFacts): UndercloudFacts {
     : undefined;
   return {
     kvm: raw.kvm,
+    kvmDetail: raw.kvmDetail,
     ...(domain ? { domain } : {}),
     disk: raw.files.disk,
     seed: raw.files.seed,

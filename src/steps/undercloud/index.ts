@@ -11,3 +11,5 @@ export * from "./profile.js";
 export * from "./variables.js";
 export * from "./guest.js";
 export * from "./journal.js";
+export * from "./virt-type.js";
+export * from "./password-hash.js";

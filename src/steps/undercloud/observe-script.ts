@@ -15,9 +15,6 @@ jbool() { if "$@" >/dev/null 2>&1; then printf true; else printf false; fi; }
 v() { virsh -q -c "$uri" "$@"; }
 err=$(v uri 2>&1 >/dev/null) || { echo "libvirt at $uri does not answer: $err" >&2; exit 3; }
 
-kvm=false
-[ -c /dev/kvm ] && v domcapabilities --virttype kvm >/dev/null 2>&1 && kvm=true
-
 exists=false state= autostart=false persistent=false metadata= address=
 macs=() cdroms=()
 if info=$(v dominfo --domain "$dom" 2>/dev/null); then
@@ -35,11 +32,29 @@ if info=$(v dominfo --domain "$dom" 2>/dev/null); then
   fi
 fi
 
+# KVM: /dev/kvm and libvirt's kvm domain type are not enough (nested guests may fail at the
+# first MSR write), so before creating a domain a paused guest with the host CPU is started
+# for 3 s: still alive means usable. An existing domain keeps its type: no probe then.
+kvm=false kvmDetail="no /dev/kvm on the Manager"
+if [ -c /dev/kvm ]; then
+  if ! caps=$(v domcapabilities --virttype kvm 2>/dev/null); then
+    kvmDetail="libvirt offers no kvm domain type"
+  elif [ "$exists" = true ]; then
+    kvm=true kvmDetail="not probed: the domain exists"
+  else
+    emulator=$(sed -n 's:.*<path>\(.*\)</path>.*:\1:p' <<<"$caps" | head -n1)
+    out=$(timeout 3 "$emulator" -machine pc,accel=kvm -cpu host -m 16 -display none -nodefaults -no-user-config -S 2>&1)
+    rc=$?
+    if [ $rc = 124 ]; then kvm=true kvmDetail="a paused KVM guest with the host CPU starts"
+    else kvmDetail="a KVM guest with the host CPU fails to start: $(tail -n1 <<<"$out")"; fi
+  fi
+fi
+
 baseSumValue=
 [ -r "$baseSum" ] && baseSumValue=$(awk 'NR==1 {print $1}' "$baseSum")
 
-printf '{"kvm":%s,"domain":{"exists":%s,"state":%s,"autostart":%s,"persistent":%s,' \
-  $kvm $exists "$(js "$state")" $autostart $persistent
+printf '{"kvm":%s,"kvmDetail":%s,"domain":{"exists":%s,"state":%s,"autostart":%s,"persistent":%s,' \
+  $kvm "$(js "$kvmDetail")" $exists "$(js "$state")" $autostart $persistent
 printf '"metadata":%s,"macs":%s,"cdroms":%s,"address":%s},' \
   "$(js "$metadata")" "$(jarr "\${macs[@]}")" "$(jarr "\${cdroms[@]}")" "$(js "$address")"
 printf '"files":{"disk":%s,"seed":%s,"base":%s,"baseChecksum":%s,"ownerMarker":%s}}\n' \

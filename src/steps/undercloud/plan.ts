@@ -16,6 +16,7 @@ import {
   startStep,
   type SeedFiles,
 } from "./steps.js";
+import { chooseVirtType } from "./virt-type.js";
 import { WAIT_FOR_ADDRESS } from "./vm-scripts.js";
 
 /** Reasons of PlanBlocked raised here (PascalCase constants, as conditions want). */
@@ -64,8 +65,9 @@ function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
     steps.push(diskStep(d.paths, d.diskSize));
   }
   if (!facts.seed) steps.push(seedStep(d.paths, d.seed));
-  const virtType = d.virtType === "auto" ? (facts.kvm ? "kvm" : "qemu") : d.virtType;
+  const { virtType } = chooseVirtType(d.virtType, { usable: facts.kvm, detail: facts.kvmDetail });
   const stamp: Stamp = { owner: d.owner, journal: ["created"] };
+  const createdAt = d.now();
   steps.push(
     defineStep(
       {
@@ -79,11 +81,11 @@ function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
         stamp,
         serialLog: d.serialLog,
       },
-      d.now,
+      () => createdAt,
     ),
     startStep(d.domain),
     autostartStep(d.domain),
-    bootedStep(d, stamp, {}),
+    bootedStep(d, stamp, { created: createdAt }),
   );
   return steps;
 }

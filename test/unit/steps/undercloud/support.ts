@@ -50,6 +50,7 @@ export function desired(over: Partial<UndercloudDesired> = {}): UndercloudDesire
 export function rawNothing(): RawUndercloudFacts {
   return {
     kvm: false,
+    kvmDetail: "no /dev/kvm on the Manager",
     domain: {
       exists: false,
       state: "",
