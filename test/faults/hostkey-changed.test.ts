@@ -1,14 +1,12 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { RunningLabctl } from "../e2e/support/labctl.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
-import { skipUnlessSandboxCapable, startSandbox, stopSandbox, type Sandbox } from "../e2e/support/sandbox.js";
+import { skipUnlessSandboxCapable } from "../e2e/support/sandbox.js";
 import {
   condition,
   cutOtherSshSessions,
+  faultLab,
   isReadyNow,
   operatorKey,
   replaceHostKey,
@@ -24,28 +22,13 @@ import {
  * manifest, the same operator process reconnects and the Manager is Ready again.
  */
 describe("Manager host key changed", { skip: skipUnlessSandboxCapable() }, () => {
-  let sandbox: Sandbox;
-  let dir: string;
-
-  before(
-    async () => {
-      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: "fhkey" });
-      dir = await mkdtemp(join(tmpdir(), "fault-hostkey-"));
-    },
-    { timeout: 20 * 60_000 },
-  );
-  after(async () => {
-    await stopSandbox(sandbox);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const lab = faultLab("fhkey");
 
   test(
     "refused with HostKeyChanged, nothing executed; converges once the new key is pinned",
     { timeout: 10 * 60_000 },
     async () => {
-      const manager = sandbox.managers[0]!;
-      const manifests = join(dir, "manifests");
-      const workspace = join(dir, "workspace");
+      const { sandbox, manager, manifests, workspace, dir } = lab;
       const key = await operatorKey(sandbox, manager, dir);
       const render = (fingerprint: string) =>
         renderManagerManifest(sandbox, manager, manifests, (spec) => {

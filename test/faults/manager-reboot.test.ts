@@ -1,20 +1,10 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ObjectState } from "../../src/runtime/state.js";
 import { RunningLabctl } from "../e2e/support/labctl.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
-import {
-  controlSandbox,
-  skipUnlessSandboxCapable,
-  sshRun,
-  startSandbox,
-  stopSandbox,
-  type Sandbox,
-} from "../e2e/support/sandbox.js";
-import { condition, isReadyNow, logsAfterNow, stateFile, waitForState } from "./support.js";
+import { controlSandbox, skipUnlessSandboxCapable, sshRun } from "../e2e/support/sandbox.js";
+import { condition, faultLab, isReadyNow, logsAfterNow, stateFile, waitForState } from "./support.js";
 
 /**
  * The Manager container reboots while `labctl run` is applying a spec change: the object
@@ -22,25 +12,10 @@ import { condition, isReadyNow, logsAfterNow, stateFile, waitForState } from "./
  * change and is Ready again, with no step completed twice.
  */
 describe("Manager rebooted mid-reconcile", { skip: skipUnlessSandboxCapable() }, () => {
-  let sandbox: Sandbox;
-  let dir: string;
-
-  before(
-    async () => {
-      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: "freboot" });
-      dir = await mkdtemp(join(tmpdir(), "fault-reboot-"));
-    },
-    { timeout: 20 * 60_000 },
-  );
-  after(async () => {
-    await stopSandbox(sandbox);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const lab = faultLab("freboot");
 
   test("Reachable=False while down, then recovers and converges", { timeout: 10 * 60_000 }, async () => {
-    const manager = sandbox.managers[0]!;
-    const manifests = join(dir, "manifests");
-    const workspace = join(dir, "workspace");
+    const { sandbox, manager, manifests, workspace } = lab;
     const render = (timezone: string, bridges: unknown[]) =>
       renderManagerManifest(sandbox, manager, manifests, (spec) => {
         spec.virtualBMC = { enabled: false };

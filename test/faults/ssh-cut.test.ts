@@ -1,18 +1,16 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { RunningLabctl } from "../e2e/support/labctl.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
+import { skipUnlessSandboxCapable, sshRun } from "../e2e/support/sandbox.js";
 import {
-  skipUnlessSandboxCapable,
-  sshRun,
-  startSandbox,
-  stopSandbox,
-  type Sandbox,
-} from "../e2e/support/sandbox.js";
-import { cutOtherSshSessions, isReadyNow, logsAfterNow, stateFile, waitForState } from "./support.js";
+  cutOtherSshSessions,
+  faultLab,
+  isReadyNow,
+  logsAfterNow,
+  stateFile,
+  waitForState,
+} from "./support.js";
 
 /** A small package the prebaked Manager does not have: installing it runs apt for a while. */
 const EXTRA_PACKAGE = "tree";
@@ -24,25 +22,10 @@ const EXTRA_PACKAGE = "tree";
  * resumes, and converges; nothing is completed twice and dpkg is left consistent.
  */
 describe("SSH connection cut mid-step", { skip: skipUnlessSandboxCapable() }, () => {
-  let sandbox: Sandbox;
-  let dir: string;
-
-  before(
-    async () => {
-      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: "fcut" });
-      dir = await mkdtemp(join(tmpdir(), "fault-sshcut-"));
-    },
-    { timeout: 20 * 60_000 },
-  );
-  after(async () => {
-    await stopSandbox(sandbox);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const lab = faultLab("fcut");
 
   test("reconnects with backoff and converges, nothing done twice", { timeout: 12 * 60_000 }, async () => {
-    const manager = sandbox.managers[0]!;
-    const manifests = join(dir, "manifests");
-    const workspace = join(dir, "workspace");
+    const { sandbox, manager, manifests, workspace } = lab;
     const render = (packages: string[]) =>
       renderManagerManifest(sandbox, manager, manifests, (spec) => {
         spec.virtualBMC = { enabled: false };

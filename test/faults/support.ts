@@ -4,15 +4,52 @@
  * the container, and reading the Manager's sshd journal for a time window.
  */
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { promisify } from "node:util";
 import type { Condition } from "../../src/api/index.js";
 import type { ObjectState } from "../../src/runtime/state.js";
 import type { RunningLabctl } from "../e2e/support/labctl.js";
-import { sshRun, type Sandbox, type SandboxManager } from "../e2e/support/sandbox.js";
+import {
+  sshRun,
+  startSandbox,
+  stopSandbox,
+  type Sandbox,
+  type SandboxManager,
+} from "../e2e/support/sandbox.js";
 
 const run = promisify(execFile);
+
+/** A prebaked sandbox Manager and a scratch directory (manifests/, workspace/) for one describe block. */
+export interface FaultLab {
+  sandbox: Sandbox;
+  manager: SandboxManager;
+  dir: string;
+  manifests: string;
+  workspace: string;
+}
+
+/** Boots the lab before the describe block's tests and tears it down after them. */
+export function faultLab(prefix: string): FaultLab {
+  const lab = {} as FaultLab;
+  before(
+    async () => {
+      lab.sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix });
+      lab.manager = lab.sandbox.managers[0]!;
+      lab.dir = await mkdtemp(join(tmpdir(), `fault-${prefix}-`));
+      lab.manifests = join(lab.dir, "manifests");
+      lab.workspace = join(lab.dir, "workspace");
+    },
+    { timeout: 20 * 60_000 },
+  );
+  after(async () => {
+    await stopSandbox(lab.sandbox);
+    if (lab.dir) await rm(lab.dir, { recursive: true, force: true });
+  });
+  return lab;
+}
 
 export function stateFile(workspace: string, kind: string, name: string): string {
   return join(workspace, "state", kind, "default", `${name}.json`);
