@@ -98,6 +98,21 @@ export class KnownHosts {
     });
   }
 
+  /**
+   * Make this key the only one recorded for host:port (a pinned key OpenSSH must accept too,
+   * e.g. `ssh -F workspace/ssh.config`); no write when that is already so.
+   */
+  pin(host: string, port: number, keyBlob: Buffer): Promise<void> {
+    return this.serialized(async () => {
+      const name = knownHostsName(host, port);
+      const text = await this.text();
+      const entries = findKnownHosts(text, name);
+      if (entries.length === 1 && entries[0]!.keyBlob.equals(keyBlob)) return;
+      const line = `${name} ${keyTypeOf(keyBlob)} ${keyBlob.toString("base64")}\n`;
+      await writeFileAtomic(this.path, withoutHost(text, name) + line, 0o644);
+    });
+  }
+
   /** Replace every plain entry of host:port with this public key line. */
   replace(host: string, port: number, publicKeyLine: string): Promise<void> {
     const { keyType, keyBlob } = parsePublicKeyLine(publicKeyLine);
@@ -141,9 +156,10 @@ export async function checkHostKey(
 ): Promise<RemoteError | undefined> {
   const actual = fingerprintOf(keyBlob);
   if (policy.fingerprint) {
-    return policy.fingerprint.replace(/=+$/, "") === actual
-      ? undefined
-      : new HostKeyChanged(target.id, policy.fingerprint, actual);
+    if (policy.fingerprint.replace(/=+$/, "") !== actual)
+      return new HostKeyChanged(target.id, policy.fingerprint, actual);
+    await store.pin(target.host, target.port, keyBlob);
+    return undefined;
   }
   const known = await store.lookup(target.host, target.port);
   if (known.length > 0) {

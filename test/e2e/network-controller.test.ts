@@ -4,6 +4,8 @@
  * apply, and are removed (destroyed, then undefined) when their manifests go.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,6 +99,21 @@ describe(
       assert.match(await on(["iptables", "-t", "nat", "-S", "POSTROUTING"]), /lab-operator:public/);
       const get = await labctl(["get", "LibvirtNetwork", "--workspace", ws()]);
       for (const n of NETWORKS) assert.match(get.stdout, new RegExp(n.name));
+    });
+
+    test("OpenSSH logs in with the workspace's ssh.config, host key checked strictly", async () => {
+      const ssh = (alias: string) =>
+        promisify(execFile)("ssh", [
+          "-F",
+          join(ws(), "ssh.config"),
+          "-o",
+          "BatchMode=yes",
+          alias,
+          "id",
+          "-un",
+        ]);
+      assert.equal((await ssh("manager-root")).stdout.trim(), "root");
+      assert.equal((await ssh("manager")).stdout.trim(), "manager");
     });
 
     test("a second apply runs no network step", { timeout: 5 * 60_000 }, async () => {

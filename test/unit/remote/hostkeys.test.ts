@@ -69,12 +69,35 @@ test("policy: a pinned fingerprint wins over known_hosts; nothing trusted means 
   const store = new KnownHosts(join(dir, "empty_known_hosts"));
   const key = parsePublicKeyLine(ssh2.utils.generateKeyPairSync("ed25519").public).keyBlob;
   const target = { host: "n", port: 22, id: "root@n:22" };
-  assert.equal(await checkHostKey(store, target, { fingerprint: fingerprintOf(key) }, key), undefined);
+  assert.ok((await checkHostKey(store, target, {}, key)) instanceof HostKeyUnknown);
   assert.ok(
     (await checkHostKey(store, target, { fingerprint: "SHA256:" + "B".repeat(43) }, key)) instanceof
       HostKeyChanged,
   );
-  assert.ok((await checkHostKey(store, target, {}, key)) instanceof HostKeyUnknown);
+  assert.equal(await checkHostKey(store, target, { fingerprint: fingerprintOf(key) }, key), undefined);
+});
+
+test("a pinned key that matches replaces what known_hosts had for that host, for OpenSSH", async () => {
+  const path = join(dir, "pinned_known_hosts");
+  const old = parsePublicKeyLine(ssh2.utils.generateKeyPairSync("ed25519").public).keyBlob;
+  const key = parsePublicKeyLine(ssh2.utils.generateKeyPairSync("ed25519").public).keyBlob;
+  writeFileSync(
+    path,
+    `other ssh-ed25519 ${old.toString("base64")}\n[m]:2222 ssh-ed25519 ${old.toString("base64")}\n`,
+  );
+  const store = new KnownHosts(path);
+  const target = { host: "m", port: 2222, id: "root@m:2222" };
+  assert.equal(await checkHostKey(store, target, { fingerprint: fingerprintOf(key) }, key), undefined);
+  assert.equal(await checkHostKey(store, target, { fingerprint: fingerprintOf(key) }, key), undefined);
+  const recorded = await store.lookup("m", 2222);
+  assert.deepEqual(
+    recorded.map((e) => fingerprintOf(e.keyBlob)),
+    [fingerprintOf(key)],
+  );
+  assert.equal((await store.lookup("other", 22)).length, 1);
+  // OpenSSH finds it too.
+  const found = execFileSync("ssh-keygen", ["-F", "[m]:2222", "-f", path], { encoding: "utf8" });
+  assert.match(found, new RegExp(key.toString("base64").replace(/[+/]/g, "\\$&")));
 });
 
 test("host key algorithms follow the recorded key types", () => {
