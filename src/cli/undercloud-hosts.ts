@@ -1,5 +1,5 @@
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { LabManager, TripleOUndercloud } from "../api/index.js";
 import type { UndercloudAccess, UndercloudCredentials } from "../controllers/hostaccess.js";
 import type { SshTarget } from "../remote/connection.js";
@@ -7,15 +7,10 @@ import { readPasswordFile } from "../remote/password-prompt.js";
 import type { HostPool } from "../remote/pool.js";
 import type { SshHost } from "../remote/host.js";
 import type { RemoteHost } from "../remote/types.js";
-import { writeFileAtomic } from "../workspace/atomic.js";
+import { domainName } from "../controllers/undercloud-desired.js";
+import { bmcPassword } from "../steps/bmc/password.js";
+import { writeResults } from "../workspace/results.js";
 import type { Workspace } from "../workspace/workspace.js";
-
-const IPMI_PASSWORD_MAX = 20;
-
-/** The libvirt domain of an undercloud (spec.domainName or metadata.name). */
-function domainOf(uc: TripleOUndercloud): string {
-  return uc.spec.domainName ?? uc.metadata.name;
-}
 
 /**
  * File mode's VM access: the guest user's key and password as keys/<user>@<domain> and
@@ -30,7 +25,7 @@ export function workspaceUndercloudAccess(
   manager: (m: LabManager) => Promise<RemoteHost>,
 ): UndercloudAccess {
   async function credentials(uc: TripleOUndercloud): Promise<UndercloudCredentials> {
-    const domain = domainOf(uc);
+    const domain = domainName(uc);
     const login = `${uc.spec.cloudInit.user}@${domain}`;
     const pair = await workspace.ensureKeyPair(login);
     const host = await workspace.ensureKeyPair(`host@${domain}`);
@@ -41,17 +36,14 @@ export function workspaceUndercloudAccess(
       publicKey: pair.publicKey,
       password: passwordFile ? await readPasswordFile(passwordFile) : await workspace.ensurePassword(login),
       hostKey: { privateKey: await readFile(host.privateKeyPath, "utf8"), publicKey: host.publicKey },
-      ...(bmc ? { bmcPassword: await bmcPassword(bmc.passwordRef?.file, domain) } : {}),
+      ...(bmc ? { bmcPassword: await bmcPasswordOf(bmc.passwordRef?.file, domain) } : {}),
     };
   }
 
-  /** IPMI 2.0 passwords are at most 20 bytes: the generated one is cut to that (about 119 bits). */
-  async function bmcPassword(file: string | undefined, domain: string): Promise<string> {
-    if (!file) return (await workspace.ensurePassword(`bmc@${domain}`)).slice(0, IPMI_PASSWORD_MAX);
-    const password = await readPasswordFile(file);
-    if (Buffer.byteLength(password) > IPMI_PASSWORD_MAX)
-      throw new Error(`${file}: spec.bmc.passwordRef: IPMI allows at most ${IPMI_PASSWORD_MAX} bytes`);
-    return password;
+  async function bmcPasswordOf(file: string | undefined, domain: string): Promise<string> {
+    const given = file ? await readPasswordFile(file) : undefined;
+    const generated = given === undefined ? await workspace.ensurePassword(`bmc@${domain}`) : "";
+    return bmcPassword(given, () => generated, file ?? domain);
   }
 
   async function guest(
@@ -70,15 +62,8 @@ export function workspaceUndercloudAccess(
     return pool.jump(gateway as SshHost, target);
   }
 
-  async function saveResults(name: string, files: { path: string; content: Buffer }[]): Promise<string> {
-    const dir = join(workspace.resultsDir, name);
-    for (const f of files) {
-      const path = join(dir, f.path.replace(/^\/+/, "").replaceAll("..", "_"));
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(path, f.content, 0o600);
-    }
-    return dir;
-  }
+  const saveResults = (name: string, files: { path: string; content: Buffer }[]) =>
+    writeResults(join(workspace.resultsDir, name), files);
 
   return { credentials, guest, saveResults };
 }

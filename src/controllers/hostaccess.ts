@@ -15,8 +15,8 @@ export interface HostAccess {
   credentials(manager: LabManager): Promise<ManagerCredentials>;
   /** The pinned host key fingerprint of the Manager, once known. */
   fingerprint(manager: LabManager): string | undefined;
-  /** VM access for TripleOUndercloud; a mode without it reports those objects Stalled. */
-  undercloud?: UndercloudAccess;
+  /** VM access for TripleOUndercloud: its credentials, the VM through the Manager, its results. */
+  undercloud: UndercloudAccess;
 }
 
 /**

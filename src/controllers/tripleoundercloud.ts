@@ -5,7 +5,6 @@ import type { RemoteHost } from "../remote/types.js";
 import { managerOf } from "../runtime/dependencies.js";
 import { done, type ReconcileContext, type ReconcileResult } from "../runtime/reconciler.js";
 import { recordEvent } from "../runtime/state.js";
-import { PlanBlocked } from "../steps/types.js";
 import { planUndercloudDeletion } from "../steps/undercloud/cleanup.js";
 import type { UndercloudFacts } from "../steps/undercloud/facts.js";
 import { planGuest } from "../steps/undercloud/guest.js";
@@ -15,7 +14,7 @@ import { planUndercloud } from "../steps/undercloud/plan.js";
 import { undercloudOwner } from "../steps/undercloud/stamp.js";
 import { chooseVirtType } from "../steps/undercloud/virt-type.js";
 import { applySteps } from "./applysteps.js";
-import type { HostAccess, UndercloudAccess } from "./hostaccess.js";
+import type { HostAccess } from "./hostaccess.js";
 import { withLifecycle } from "./lifecycle-run.js";
 import { setAspect } from "./report.js";
 import { bmcCleanup, bmcSteps } from "./undercloud-bmc.js";
@@ -49,7 +48,7 @@ async function converge(
   lifecycle: Lifecycle,
 ): Promise<ReconcileResult> {
   lifecycle.send({ type: "RECONCILE" });
-  const access = undercloudAccess(hosts);
+  const access = hosts.undercloud;
   const deps = await undercloudDependencies(ctx, uc);
   if (!deps.ready) {
     lifecycle.send({ type: "DEPENDENCY_NOT_READY", message: deps.message });
@@ -118,15 +117,6 @@ async function converge(
     `VM ${vm.domain} converged: ${facts.domain?.stamp?.journal.join(", ")}`,
   );
   return done(resync(uc));
-}
-
-function undercloudAccess(hosts: HostAccess): UndercloudAccess {
-  if (!hosts.undercloud)
-    throw new PlanBlocked(
-      "NotSupported",
-      "this mode of lab-operator has no credentials store for undercloud VMs; run it in file mode",
-    );
-  return hosts.undercloud;
 }
 
 function reportFacts(ctx: ReconcileContext, uc: TripleOUndercloud, facts: UndercloudFacts): void {

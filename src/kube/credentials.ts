@@ -20,10 +20,17 @@ export const CredentialKey = {
   managerUserPassword: "manager-user-password",
   /** One OpenSSH known_hosts line: the Manager's host key as first seen (or pinned). */
   knownHosts: "known_hosts",
+  /** An undercloud VM's guest login, password, pre-generated host key and BMC password. */
+  guestKey: "guest-key",
+  guestPublicKey: "guest-key.pub",
+  guestPassword: "guest-password",
+  vmHostKey: "host-key",
+  vmHostPublicKey: "host-key.pub",
+  bmcPassword: "bmc-password",
 } as const;
 
 export interface CredentialsOwner {
-  kind: "LabManager";
+  kind: "LabManager" | "TripleOUndercloud";
   namespace: string;
   name: string;
   uid: string;

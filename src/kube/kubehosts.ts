@@ -19,6 +19,7 @@ import {
   setCredentials,
   type CredentialsOwner,
 } from "./credentials.js";
+import { kubeUndercloudAccess } from "./kube-undercloud.js";
 import { readSecretRef } from "./secrets.js";
 
 export interface KubeHosts extends HostAccess {
@@ -114,7 +115,9 @@ export async function createKubeHosts(clients: KubeClients, log: Logger): Promis
     );
     const publicKey = values[K.managerUserPublicKey] ?? publicKeyLineOf(values[K.managerUserKey]!, login);
     const ref = m.spec.user.passwordRef;
-    const password = ref ? firstLine(await secretValue(clients, m, ref)) : values[K.managerUserPassword]!;
+    const password = ref
+      ? firstLine(await secretValue(clients, m.metadata.namespace, ref))
+      : values[K.managerUserPassword]!;
     return { managerPublicKey: publicKey.trim(), managerPassword: password };
   }
 
@@ -122,6 +125,13 @@ export async function createKubeHosts(clients: KubeClients, log: Logger): Promis
     manager,
     credentials,
     fingerprint: (m) => fingerprints.get(`${m.metadata.namespace}/${m.metadata.name}`),
+    undercloud: kubeUndercloudAccess({
+      clients,
+      pool,
+      knownHosts,
+      manager,
+      secretValue: (namespace, ref) => secretValue(clients, namespace, ref),
+    }),
     stats: () => pool.stats(),
     close: async () => {
       pool.close();
@@ -150,7 +160,7 @@ async function loginKey(clients: KubeClients, m: LabManager, owner: CredentialsO
   const comment = `${m.spec.ssh.user}@${m.metadata.name}`;
   const ref = m.spec.ssh.privateKeyRef;
   if (ref) {
-    const pem = await secretValue(clients, m, ref);
+    const pem = await secretValue(clients, m.metadata.namespace, ref);
     return { privateKey: Buffer.from(pem, "utf8"), publicKey: publicKeyLineOf(pem, comment) };
   }
   const values = await ensureCredentials(clients, owner, [K.loginKey, K.loginPublicKey], () => {
@@ -167,7 +177,7 @@ async function rootPassword(clients: KubeClients, m: LabManager): Promise<string
     throw new Error(
       `LabManager ${m.metadata.name} spec.ssh.passwordRef: the Manager refuses our key and no password Secret is named (Kubernetes mode cannot prompt)`,
     );
-  return firstLine(await secretValue(clients, m, ref));
+  return firstLine(await secretValue(clients, m.metadata.namespace, ref));
 }
 
 function firstLine(text: string): string {
@@ -175,8 +185,8 @@ function firstLine(text: string): string {
 }
 
 /** A Secret in the object's namespace, or a file (a Secret mounted into the operator's pod). */
-async function secretValue(clients: KubeClients, m: LabManager, ref: SecretRef): Promise<string> {
-  if (ref.secretName) return readSecretRef(clients, m.metadata.namespace, ref);
+async function secretValue(clients: KubeClients, namespace: string, ref: SecretRef): Promise<string> {
+  if (ref.secretName) return readSecretRef(clients, namespace, ref);
   if (ref.file) return readFile(ref.file, "utf8");
   throw new Error("the reference names neither secretName nor file");
 }

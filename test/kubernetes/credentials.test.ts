@@ -1,7 +1,14 @@
-// The credentials Secret on a real kube-apiserver: created once with an owner reference to
-// the LabManager, never replaced, one winner when two replicas generate at the same time.
+// The credentials Secrets on a real kube-apiserver: created once with an owner reference to
+// the LabManager (or TripleOUndercloud), never replaced, one winner when two replicas
+// generate at the same time.
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { tripleoUndercloud, type TripleOUndercloud } from "../../src/api/index.js";
 import {
   credentialsSecretName,
   ensureCredentials,
@@ -9,10 +16,15 @@ import {
   setCredentials,
   type CredentialsOwner,
 } from "../../src/kube/credentials.js";
+import { kubeUndercloudAccess } from "../../src/kube/kube-undercloud.js";
+import { createLogger } from "../../src/log.js";
+import { KnownHosts } from "../../src/remote/hostkeys.js";
+import { HostPool } from "../../src/remote/pool.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
 import { labManagerYaml, startCluster, type TestCluster } from "./support.js";
 
 const skip = await skipUnlessApiServer();
+const TRIPLEO_MANIFEST = fileURLToPath(new URL("../../manifests/03-tripleo.yaml", import.meta.url));
 
 describe("credentials Secret owned by a LabManager", { skip, timeout: 300_000 }, () => {
   let cluster: TestCluster;
@@ -72,3 +84,70 @@ describe("credentials Secret owned by a LabManager", { skip, timeout: 300_000 },
     assert.match(values.key ?? "", /^key from [ab]$/);
   });
 });
+
+describe(
+  "undercloud VM credentials in a Secret owned by the TripleOUndercloud",
+  { skip, timeout: 300_000 },
+  () => {
+    let cluster: TestCluster;
+    let dir: string;
+    let undercloud: TripleOUndercloud;
+
+    before(async () => {
+      cluster = await startCluster();
+      dir = await mkdtemp(join(tmpdir(), "kube-uc-"));
+      const manifest = await readFile(TRIPLEO_MANIFEST, "utf8");
+      await cluster.kubectl(["apply", "-f", "-"], manifest);
+      const uid = await cluster.kubectl([
+        "get",
+        "tripleoundercloud",
+        "tripleo",
+        "-o",
+        "jsonpath={.metadata.uid}",
+      ]);
+      const parsed = tripleoUndercloud.parse(parse(manifest));
+      undercloud = { ...parsed, metadata: { ...parsed.metadata, uid } };
+    });
+
+    after(async () => {
+      await cluster?.api.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    test("generated once, kept, owned by the object; the BMC password fits IPMI", async () => {
+      const log = createLogger({ level: "silent" });
+      const knownHostsPath = join(dir, "known_hosts");
+      const access = kubeUndercloudAccess({
+        clients: cluster.clients,
+        pool: new HostPool({ knownHostsPath, log }),
+        knownHosts: new KnownHosts(knownHostsPath),
+        manager: () => Promise.reject(new Error("credentials() must not connect")),
+        secretValue: () => Promise.reject(new Error("the example names no passwordRef")),
+      });
+      const first = await access.credentials(undercloud);
+      const again = await access.credentials(undercloud);
+      assert.deepEqual(again, first);
+      assert.match(String(first.privateKey), /BEGIN OPENSSH PRIVATE KEY/);
+      assert.match(first.hostKey.publicKey, /^ssh-ed25519 /);
+      assert.match(first.password, /^[A-Za-z0-9]{25}$/);
+      assert.equal(first.bmcPassword?.length, 20);
+
+      const owner = {
+        kind: "TripleOUndercloud" as const,
+        namespace: "default",
+        name: "tripleo",
+        uid: undercloud.metadata.uid!,
+      };
+      const secret = JSON.parse(
+        await cluster.kubectl(["get", "secret", credentialsSecretName(owner), "-o", "json"]),
+      );
+      assert.deepEqual(
+        secret.metadata.ownerReferences.map((r: { kind: string; uid: string }) => `${r.kind}/${r.uid}`),
+        [`TripleOUndercloud/${owner.uid}`],
+      );
+      const values = await readCredentials(cluster.clients, owner);
+      assert.equal(values["host-key.pub"], first.hostKey.publicKey);
+      assert.equal(values["guest-password"], first.password);
+    });
+  },
+);

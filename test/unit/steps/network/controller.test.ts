@@ -75,6 +75,11 @@ async function setup(
     manager: async () => (asked++, host),
     credentials: async () => ({ managerPublicKey: "", managerPassword: "" }),
     fingerprint: () => undefined,
+    undercloud: {
+      credentials: () => Promise.reject(new Error("networks never ask for VM credentials")),
+      guest: () => Promise.reject(new Error("networks never log in to a VM")),
+      saveResults: () => Promise.reject(new Error("networks fetch no results")),
+    },
   };
   const state: ObjectState = emptyState("LibvirtNetwork", "default", net.metadata.name);
   const key = objectKey(net);
