@@ -50,6 +50,9 @@ step "sandbox rootfs (bare and prebaked)"
 bash test/sandbox/build-rootfs.sh --variant bare
 bash test/sandbox/build-rootfs.sh --variant prebaked
 
+step "test guest image (imitation cloud-init, built from Debian packages)"
+bash test/guest/build-image.sh >/dev/null
+
 step "waiting for the kube-apiserver build"
 if ! wait "$apiserver_pid"; then
   tail -n 40 "$apiserver_log" >&2
