@@ -27,8 +27,10 @@ export function watchManagerEvents(
 ): ManagerEventWatches {
   const networks = new LibvirtEventWatcher({ log });
   const units = new UnitEventWatcher({ log });
+  // Reconciles still finishing after stop() must not open streams again.
+  let stopped = false;
   manager.onReconciled((key) => {
-    if (key.kind !== "LabManager") return;
+    if (key.kind !== "LabManager" || stopped) return;
     const id = `${key.namespace}/${key.name}`;
     void (async () => {
       const entry = manager.cache.get(key);
@@ -38,6 +40,7 @@ export function watchManagerEvents(
         await Promise.all([networks.stop(id), units.stop(id)]);
         return;
       }
+      if (stopped) return;
       const lm = entry.object as LabManager;
       const host = () => hosts.manager(lm);
       const enqueue = (k: typeof key) => manager.enqueue(k);
@@ -45,5 +48,10 @@ export function watchManagerEvents(
       units.start(managerOf(lm), host, objectKey(lm), enqueue);
     })().catch((err: Error) => log.warn({ err: err.message }, "Manager event watchers"));
   });
-  return { stop: async () => void (await Promise.all([networks.stop(), units.stop()])) };
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all([networks.stop(), units.stop()]);
+    },
+  };
 }
