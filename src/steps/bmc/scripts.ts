@@ -1,4 +1,4 @@
-import { bash } from "../bash.js";
+import { bash, POLL_UNTIL } from "../bash.js";
 
 /**
  * The VirtualBMC entries and the UDP ports in use on the Manager, as one JSON object.
@@ -48,12 +48,12 @@ esac`;
  * the password comes on stdin and reaches ipmitool through its environment (-E).
  * Args: $1 address, $2 port, $3 user, $4 seconds. Prints ipmitool's answer.
  */
-export const VERIFY_BMC = bash`set -uo pipefail
+export const VERIFY_BMC =
+  POLL_UNTIL +
+  bash`set -uo pipefail
 IPMI_PASSWORD=$(head -n1)
 export IPMI_PASSWORD
-deadline=$((SECONDS + $4))
-while :; do
-  if out=$(ipmitool -I lanplus -H "$1" -p "$2" -U "$3" -E -N 1 -R 1 power status 2>&1); then echo "$out"; exit 0; fi
-  [ "$SECONDS" -lt "$deadline" ] || { echo "no IPMI answer from $1:$2 within $4 s: $out" >&2; exit 4; }
-  sleep 0.5
-done`;
+out=
+answers() { out=$(ipmitool -I lanplus -H "$1" -p "$2" -U "$3" -E -N 1 -R 1 power status 2>&1); }
+poll_until "$4" answers "$1" "$2" "$3" || { echo "no IPMI answer from $1:$2 within $4 s: $out" >&2; exit 4; }
+echo "$out"`;

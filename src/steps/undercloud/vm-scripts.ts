@@ -1,4 +1,4 @@
-import { bash } from "../bash.js";
+import { bash, POLL_UNTIL } from "../bash.js";
 
 /**
  * Fetch the base image once: a Manager path is copied, an http(s) URL downloaded with
@@ -106,24 +106,25 @@ esac`;
  * and port 22 at that address answers with an SSH banner from the Manager; print the
  * address. Args: $1 URI, $2 domain, $3 seconds.
  */
-export const WAIT_FOR_ADDRESS = bash`set -uo pipefail
-uri=$1 dom=$2 limit=$3 deadline=$((SECONDS + $3))
+export const WAIT_FOR_ADDRESS =
+  POLL_UNTIL +
+  bash`set -uo pipefail
+uri=$1 dom=$2 limit=$3
 mac=$(virsh -q -c "$uri" domiflist --domain "$dom" --inactive | awk 'NF >= 5 {print tolower($5); exit}')
 [ -n "$mac" ] || { echo "domain $dom has no NIC" >&2; exit 4; }
 address=
-while [ "$SECONDS" -lt "$deadline" ]; do
+ssh_answers() {
   if [ -z "$address" ]; then
     address=$(virsh -q -c "$uri" domifaddr --domain "$dom" --source lease 2>/dev/null |
       awk -v m="$mac" 'tolower($2)==m && $3=="ipv4" {sub(/\/.*/, "", $4); print $4; exit}')
   fi
-  if [ -n "$address" ] && timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/22" && head -c 4 <&3 | grep -q SSH' _ "$address" 2>/dev/null; then
-    echo "$address"
-    exit 0
-  fi
-  sleep 0.5
-done
-echo "VM $dom: no DHCP lease with SSH answering for MAC $mac within $limit s (last address: \${address:-none})" >&2
-exit 4`;
+  [ -n "$address" ] && timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/22" && head -c 4 <&3 | grep -q SSH' _ "$address"
+}
+poll_until "$limit" ssh_answers || {
+  echo "VM $dom: no DHCP lease with SSH answering for MAC $mac within $limit s (last address: \${address:-none})" >&2
+  exit 4
+}
+echo "$address"`;
 
 /**
  * Remove a VM we own: destroy, undefine (nvram, snapshot metadata and managed save too),
