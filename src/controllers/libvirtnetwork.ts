@@ -13,6 +13,7 @@ import { observeNetwork } from "../steps/network/observe.js";
 import { planNetwork } from "../steps/network/plan.js";
 import { applySteps } from "./applysteps.js";
 import type { HostAccess } from "./hostaccess.js";
+import { managerForCleanup } from "./cleanup-manager.js";
 import { withLifecycle } from "./lifecycle-run.js";
 import { setAspect } from "./report.js";
 
@@ -101,25 +102,6 @@ function reportFacts(ctx: ReconcileContext, facts: NetworkFacts): void {
   if (facts.uuid) status.uuid = facts.uuid;
   else delete status.uuid;
   status.affectedDomains = facts.domains;
-}
-
-/**
- * The Manager to clean up on: the cached object even while it is being deleted itself, else
- * its last good object from saved state (its manifest may be gone already).
- */
-async function managerForCleanup(
-  ctx: ReconcileContext,
-  net: LibvirtNetwork,
-): Promise<LabManager | undefined> {
-  const key = {
-    kind: "LabManager" as const,
-    namespace: net.metadata.namespace,
-    name: net.spec.managerRef.name,
-  };
-  const cached = ctx.cache.get(key)?.object;
-  if (cached) return cached as LabManager;
-  const saved = await ctx.states.load(key.kind, key.namespace, key.name);
-  return saved?.lastGoodObject as LabManager | undefined;
 }
 
 async function deleteNetwork(

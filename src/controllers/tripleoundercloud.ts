@@ -18,7 +18,8 @@ import type { HostAccess } from "./hostaccess.js";
 import { withLifecycle } from "./lifecycle-run.js";
 import { setAspect } from "./report.js";
 import { bmcCleanup, bmcSteps } from "./undercloud-bmc.js";
-import { managerForCleanup, undercloudDependencies } from "./undercloud-deps.js";
+import { managerForCleanup } from "./cleanup-manager.js";
+import { undercloudDependencies } from "./undercloud-deps.js";
 import { desiredGuest, desiredVm, domainName } from "./undercloud-desired.js";
 import { runGuestPhases } from "./undercloud-guest.js";
 

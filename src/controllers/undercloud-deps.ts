@@ -34,22 +34,3 @@ export async function undercloudDependencies(
   }
   return { ready: true, manager: manager.object as LabManager, nics };
 }
-
-/**
- * The Manager to clean up on: the cached object even while it is being deleted itself, else
- * its last good object from saved state (its manifest may be gone already).
- */
-export async function managerForCleanup(
-  ctx: ReconcileContext,
-  uc: TripleOUndercloud,
-): Promise<LabManager | undefined> {
-  const key = {
-    kind: "LabManager" as const,
-    namespace: uc.metadata.namespace,
-    name: uc.spec.managerRef.name,
-  };
-  const cached = ctx.cache.get(key)?.object;
-  if (cached) return cached as LabManager;
-  const saved = await ctx.states.load(key.kind, key.namespace, key.name);
-  return saved?.lastGoodObject as LabManager | undefined;
-}
