@@ -1,6 +1,5 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { RunningLabctl } from "../e2e/support/labctl.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
 import { skipUnlessSandboxCapable } from "../e2e/support/sandbox.js";
 import {
@@ -11,7 +10,6 @@ import {
   operatorKey,
   replaceHostKey,
   sshdJournal,
-  stateFile,
   waitForState,
 } from "./support.js";
 
@@ -28,7 +26,7 @@ describe("Manager host key changed", { skip: skipUnlessSandboxCapable() }, () =>
     "refused with HostKeyChanged, nothing executed; converges once the new key is pinned",
     { timeout: 10 * 60_000 },
     async () => {
-      const { sandbox, manager, manifests, workspace, dir } = lab;
+      const { sandbox, manager, manifests, dir } = lab;
       const key = await operatorKey(sandbox, manager, dir);
       const render = (fingerprint: string) =>
         renderManagerManifest(sandbox, manager, manifests, (spec) => {
@@ -41,16 +39,8 @@ describe("Manager host key changed", { skip: skipUnlessSandboxCapable() }, () =>
           };
         });
       await render(manager.fingerprint);
-      const path = stateFile(workspace, "LabManager", "manager");
-      const op = new RunningLabctl([
-        "run",
-        "-f",
-        manifests,
-        "--workspace",
-        workspace,
-        "--metrics-address",
-        "off",
-      ]);
+      const path = lab.managerState();
+      const op = lab.operator();
       try {
         await waitForState(path, isReadyNow, 8 * 60_000);
 

@@ -1,10 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ObjectState } from "../../src/runtime/state.js";
-import { RunningLabctl } from "../e2e/support/labctl.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
 import { controlSandbox, skipUnlessSandboxCapable, sshRun } from "../e2e/support/sandbox.js";
-import { condition, faultLab, isReadyNow, logsAfterNow, stateFile, waitForState } from "./support.js";
+import { condition, faultLab, isReadyNow, logsAfterNow, waitForState } from "./support.js";
 
 /**
  * The Manager container reboots while `labctl run` is applying a spec change: the object
@@ -15,7 +14,7 @@ describe("Manager rebooted mid-reconcile", { skip: skipUnlessSandboxCapable() },
   const lab = faultLab("freboot");
 
   test("Reachable=False while down, then recovers and converges", { timeout: 10 * 60_000 }, async () => {
-    const { sandbox, manager, manifests, workspace } = lab;
+    const { sandbox, manager, manifests } = lab;
     const render = (timezone: string, bridges: unknown[]) =>
       renderManagerManifest(sandbox, manager, manifests, (spec) => {
         spec.virtualBMC = { enabled: false };
@@ -24,16 +23,8 @@ describe("Manager rebooted mid-reconcile", { skip: skipUnlessSandboxCapable() },
         spec.bridges = bridges;
       });
     await render("America/Chicago", [{ name: "labbr0", addresses: ["10.99.0.1/24"] }]);
-    const path = stateFile(workspace, "LabManager", "manager");
-    const op = new RunningLabctl([
-      "run",
-      "-f",
-      manifests,
-      "--workspace",
-      workspace,
-      "--metrics-address",
-      "off",
-    ]);
+    const path = lab.managerState();
+    const op = lab.operator();
     try {
       const converged = await waitForState(path, isReadyNow, 8 * 60_000);
 

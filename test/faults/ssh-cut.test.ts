@@ -1,16 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { RunningLabctl } from "../e2e/support/labctl.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
 import { skipUnlessSandboxCapable, sshRun } from "../e2e/support/sandbox.js";
-import {
-  cutOtherSshSessions,
-  faultLab,
-  isReadyNow,
-  logsAfterNow,
-  stateFile,
-  waitForState,
-} from "./support.js";
+import { cutOtherSshSessions, faultLab, isReadyNow, logsAfterNow, waitForState } from "./support.js";
 
 /** A small package the prebaked Manager does not have: installing it runs apt for a while. */
 const EXTRA_PACKAGE = "tree";
@@ -25,7 +17,7 @@ describe("SSH connection cut mid-step", { skip: skipUnlessSandboxCapable() }, ()
   const lab = faultLab("fcut");
 
   test("reconnects with backoff and converges, nothing done twice", { timeout: 12 * 60_000 }, async () => {
-    const { sandbox, manager, manifests, workspace } = lab;
+    const { sandbox, manager, manifests } = lab;
     const render = (packages: string[]) =>
       renderManagerManifest(sandbox, manager, manifests, (spec) => {
         spec.virtualBMC = { enabled: false };
@@ -33,16 +25,8 @@ describe("SSH connection cut mid-step", { skip: skipUnlessSandboxCapable() }, ()
         spec.packages = packages;
       });
     await render([]);
-    const path = stateFile(workspace, "LabManager", "manager");
-    const op = new RunningLabctl([
-      "run",
-      "-f",
-      manifests,
-      "--workspace",
-      workspace,
-      "--metrics-address",
-      "off",
-    ]);
+    const path = lab.managerState();
+    const op = lab.operator();
     try {
       const converged = await waitForState(path, isReadyNow, 8 * 60_000);
       const editedAt = new Date().toISOString();

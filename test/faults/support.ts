@@ -11,7 +11,7 @@ import { after, before } from "node:test";
 import { promisify } from "node:util";
 import type { Condition } from "../../src/api/index.js";
 import type { ObjectState } from "../../src/runtime/state.js";
-import type { RunningLabctl } from "../e2e/support/labctl.js";
+import { RunningLabctl } from "../e2e/support/labctl.js";
 import {
   sshRun,
   startSandbox,
@@ -29,11 +29,27 @@ export interface FaultLab {
   dir: string;
   manifests: string;
   workspace: string;
+  /** `labctl run` on the lab's manifests and workspace, metrics off. */
+  operator(): RunningLabctl;
+  /** The saved state file of the LabManager "manager" (what renderManagerManifest writes). */
+  managerState(): string;
 }
 
 /** Boots the lab before the describe block's tests and tears it down after them. */
 export function faultLab(prefix: string): FaultLab {
-  const lab = {} as FaultLab;
+  const lab = {
+    operator: () =>
+      new RunningLabctl([
+        "run",
+        "-f",
+        lab.manifests,
+        "--workspace",
+        lab.workspace,
+        "--metrics-address",
+        "off",
+      ]),
+    managerState: () => stateFile(lab.workspace, "LabManager", "manager"),
+  } as FaultLab;
   before(
     async () => {
       lab.sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix });
