@@ -11,27 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { kindResource, MERGE_PATCH } from "../src/kube/client.js";
-import { FileStateStore } from "../src/runtime/filestate.js";
-import { ControllerManager } from "../src/runtime/manager.js";
-import type { Reconciler } from "../src/runtime/reconciler.js";
 import { KubernetesSource } from "../src/sources/kubernetes/source.js";
 import { labManagerYaml, startCluster } from "../test/kubernetes/support.js";
+import { reconcileStartRecorder } from "./reconcile-start.js";
 import { summarize, type Summary } from "./stats.js";
 
 export async function benchWatchLatency(writes = 30): Promise<{ writes: number; latencyMs: Summary }> {
   const dir = await mkdtemp(join(tmpdir(), "bench-watch-"));
   const cluster = await startCluster();
   const log = pino({ level: "silent" });
-  let started: (() => void) | undefined;
-  const record: Reconciler = async () => {
-    started?.();
-    return {};
-  };
-  const manager = new ControllerManager({
-    reconcilers: { LabManager: record, LibvirtNetwork: record, TripleOUndercloud: record },
-    states: new FileStateStore(join(dir, "state")),
-    log,
-  });
+  const { manager, timeToStart } = reconcileStartRecorder(dir);
   const source = new KubernetesSource({ clients: cluster.clients, namespaces: ["default"], log });
   const samples: number[] = [];
   try {
@@ -39,16 +28,13 @@ export async function benchWatchLatency(writes = 30): Promise<{ writes: number; 
     await source.start(manager);
     manager.start();
     for (let i = 1; i <= writes; i++) {
-      await new Promise((r) => setTimeout(r, 100)); // let the previous reconcile finish
-      const begun = new Promise<void>((resolve) => (started = resolve));
       const body = { spec: { address: `192.0.2.${(i % 250) + 1}` } };
-      const t0 = performance.now();
-      await cluster.clients.custom.patchNamespacedCustomObject(
-        { ...kindResource("LabManager"), namespace: "default", name: "lab", body },
-        MERGE_PATCH,
-      );
-      await begun;
-      samples.push(performance.now() - t0);
+      const patch = () =>
+        cluster.clients.custom.patchNamespacedCustomObject(
+          { ...kindResource("LabManager"), namespace: "default", name: "lab", body },
+          MERGE_PATCH,
+        );
+      samples.push(await timeToStart(patch));
     }
   } finally {
     await source.stop();
