@@ -9,8 +9,8 @@
  */
 import { pathToFileURL } from "node:url";
 import { keyString, type ObjectKey } from "../src/api/index.js";
-import { createWorkspaceHosts } from "../src/cli/hosts.js";
-import { createFileOperator } from "../src/cli/operator.js";
+import { createWorkspaceHosts } from "../src/modes/file/hosts.js";
+import { createFileOperator } from "../src/modes/file/operator.js";
 import { createLogger } from "../src/log.js";
 import type { PoolStats } from "../src/remote/pool.js";
 import { objectKey } from "../src/runtime/cache.js";
@@ -53,7 +53,7 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
   const log = createLogger({ level: "silent" });
   const hosts = createWorkspaceHosts(opts.workspace, log);
   const workers = opts.workers ?? 4;
-  const { manager, source } = createFileOperator({
+  const operator = createFileOperator({
     manifests: [opts.manifests],
     stateDir: `${opts.workspace}/state`,
     hosts,
@@ -62,6 +62,7 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
     mutate: opts.mutate,
     workers,
   });
+  const { manager } = operator;
   let waiting = new Set<string>();
   let wake: (() => void) | undefined;
   let errors = 0;
@@ -70,14 +71,14 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
     waiting.delete(keyString(key));
     if (waiting.size === 0) wake?.();
   });
-  await source.start(manager);
+  await operator.load();
   const keys: ObjectKey[] = manager.cache.list().map((e) => objectKey(e.object));
   const pass = async (enqueue: boolean): Promise<number> => {
     const done = new Promise<void>((r) => (wake = r));
     waiting = new Set(keys.map(keyString));
     const t0 = performance.now();
     if (enqueue) for (const k of keys) manager.enqueue(k);
-    else manager.start(); // source.start enqueued every key already
+    else operator.run(); // load() enqueued every key already
     await done;
     return performance.now() - t0;
   };
@@ -111,8 +112,7 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
       errors: errors - firstErrors,
     };
   } finally {
-    await source.stop();
-    await manager.stop();
+    await operator.stop();
     await hosts.close();
   }
 }

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { pino } from "pino";
-import { FileStateStore } from "../src/runtime/filestate.js";
+import { FileStateStore } from "../src/modes/file/filestate.js";
 import { ControllerManager } from "../src/runtime/manager.js";
-import type { Reconciler } from "../src/runtime/reconciler.js";
+import type { Reconciler } from "../src/controllers/contract.js";
 
 /**
  * A ControllerManager whose reconcilers only record that they started, so a benchmark
@@ -16,7 +16,12 @@ export function reconcileStartRecorder(stateDir: string) {
     return {};
   };
   const manager = new ControllerManager({
-    reconcilers: { LabManager: record, LibvirtNetwork: record, TripleOUndercloud: record },
+    reconcilers: {
+      LabManager: record,
+      LibvirtNetwork: record,
+      TripleOUndercloud: record,
+      OvercloudNodeSet: record,
+    },
     states: new FileStateStore(join(stateDir, "state")),
     log: pino({ level: "silent" }),
   });

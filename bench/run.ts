@@ -13,6 +13,8 @@ import { benchNoopReconcile } from "./noop-reconcile.js";
 import { benchScale } from "./scale.js";
 import { benchDriftServices } from "./drift-services.js";
 import { benchWatchLatency } from "./watch-latency.js";
+import { benchCliStartup } from "./cli-startup.js";
+import { benchObserveCost } from "./observe-cost.js";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
@@ -24,6 +26,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   scale: () => benchScale(3),
   "drift-services": () => benchDriftServices(5),
   "watch-latency": () => benchWatchLatency(30),
+  "cli-startup": () => benchCliStartup(20),
+  "observe-cost": () => benchObserveCost(10),
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

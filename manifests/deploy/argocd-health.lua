@@ -1,5 +1,6 @@
 -- Argo CD health check for openstacklab.io LabManager, LibvirtNetwork and TripleOUndercloud
--- (kstatus conditions: Ready, Reconciling, Stalled; status.observedGeneration).
+-- (kstatus conditions: Ready, Reconciling, Stalled; status.observedGeneration; spec.suspend or a
+-- Suspended condition, as Flux objects have, for Argo CD's Suspended).
 -- Install it under resource.customizations.health.openstacklab.io_<Kind> in argocd-cm
 -- (see argocd-cm-health.yaml).
 local hs = { status = "Progressing", message = "Waiting for the operator" }
@@ -7,19 +8,34 @@ if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
   hs.message = "Deleting: cleaning up what the object created"
   return hs
 end
+local conditions = (obj.status ~= nil and obj.status.conditions) or {}
+local function condition(name)
+  for _, c in ipairs(conditions) do
+    if c.type == name then return c end
+  end
+  return nil
+end
+local suspended = condition("Suspended")
+if (obj.spec ~= nil and obj.spec.suspend == true) or (suspended ~= nil and suspended.status == "True") then
+  hs.status = "Suspended"
+  hs.message = "Suspended: reconciling and drift repair are paused until spec.suspend is false"
+  return hs
+end
 if obj.status == nil or obj.status.conditions == nil then
   return hs
 end
-if obj.status.observedGeneration == nil or obj.status.observedGeneration < (obj.metadata.generation or 0) then
+-- The generation the status speaks for: status.observedGeneration, or else the newest a
+-- condition was computed for (metav1.Condition.observedGeneration; a failed reconcile sets
+-- only those).
+local seen = obj.status.observedGeneration
+for _, c in ipairs(conditions) do
+  if c.observedGeneration ~= nil and (seen == nil or c.observedGeneration > seen) then seen = c.observedGeneration end
+end
+if seen == nil or seen < (obj.metadata.generation or 0) then
   hs.message = "The operator has not yet seen the latest spec"
   return hs
 end
-local ready, stalled, reconciling
-for _, c in ipairs(obj.status.conditions) do
-  if c.type == "Ready" then ready = c end
-  if c.type == "Stalled" then stalled = c end
-  if c.type == "Reconciling" then reconciling = c end
-end
+local ready, stalled, reconciling = condition("Ready"), condition("Stalled"), condition("Reconciling")
 if stalled ~= nil and stalled.status == "True" then
   hs.status = "Degraded"
   hs.message = (stalled.reason or "Stalled") .. ": " .. (stalled.message or "")

@@ -23,9 +23,35 @@ export const cidr = z
   .string()
   .regex(cidrRe, "must be an IPv4 address with prefix length, e.g. 192.168.122.1/24");
 
+/**
+ * An IPv6 address as RFC 4291 writes it: eight groups of 1-4 hex digits, or fewer with one
+ * `::` standing for the missing ones. The patterns (also the CRDs', for RE2) only bound the
+ * characters; this is what refuses `:::::::`, `1:::2` or nine groups.
+ */
+export function isIpv6(address: string): boolean {
+  const halves = address.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === "" ? [] : h.split(":")));
+  if (!groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
+/** The eight groups written out (lowercase, four digits): one spelling per IPv6 address. */
+export function canonicalIpv6(address: string): string {
+  const [head = "", tail] = address.toLowerCase().split("::");
+  const split = (h: string) => (h === "" ? [] : h.split(":"));
+  const left = split(head);
+  const right = tail === undefined ? [] : split(tail);
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill("0");
+  return [...left, ...zeros, ...right].map((g) => g.padStart(4, "0")).join(":");
+}
+
+const IPV6_MESSAGE = "must be an IPv6 address: eight groups of 1-4 hex digits, or fewer with one '::'";
+
 export const ipv6Cidr = z
   .string()
-  .regex(/^[0-9a-fA-F:]+\/(12[0-8]|1[01]\d|[1-9]?\d)$/, "must be an IPv6 address with prefix length");
+  .regex(/^[0-9a-fA-F:]+\/(12[0-8]|1[01]\d|[1-9]?\d)$/, "must be an IPv6 address with prefix length")
+  .refine((v) => isIpv6(v.split("/")[0] ?? ""), IPV6_MESSAGE);
 
 export const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "must be a lowercase MAC address");
 
@@ -34,6 +60,15 @@ export const duration = z
   .string()
   .min(2, "must be a duration like 30s, 5m or 1h")
   .regex(/^(\d+h)?(\d+m)?(\d+s)?$/, "must be a duration like 30s, 5m or 1h");
+
+/** How often a Ready object is re-observed to catch drift no host event reported. */
+export function resyncInterval(defaultValue: string) {
+  return duration
+    .default(defaultValue)
+    .describe(
+      `How often the host is re-observed (one SSH round trip) to catch drift no event reported, as a duration like 30s, 5m or 1h; default ${defaultValue}.`,
+    );
+}
 
 export const ianaTimezone = z
   .string()
@@ -98,7 +133,50 @@ export function url(opts: { schemes: string; suffix?: string; absolute?: boolean
     .regex(
       new RegExp(`^(${alternatives.join("|")})$`),
       `must be ${opts.what}, without whitespace, quotes, shell metacharacters or '..'`,
-    );
+    )
+    .superRefine((value, ctx) => {
+      const problem = percentEscapeProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+}
+
+/**
+ * What a URL's percent escapes hide: a malformed escape (`%zz`, `%2`: decoding throws), or,
+ * decoded, a '..' (`%2e%2e`, `%2E.`) or a control character. file:// URLs are decoded into a
+ * path on the Manager, and a server decodes http(s) paths: the pattern's "no '..'" must hold
+ * after decoding too.
+ */
+export function percentEscapeProblem(value: string): string | undefined {
+  const bad = /%(?![0-9A-Fa-f]{2})/.exec(value);
+  if (bad)
+    return `has a malformed percent escape at ${JSON.stringify(value.slice(bad.index, bad.index + 3))} (a '%' must start %XX, two hex digits)`;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return "has percent escapes that do not decode to UTF-8 text";
+  }
+  if (decoded.includes("..")) return "must not hide '..' in percent escapes (%2e%2e): no path traversal";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) return "must not hide control characters in percent escapes";
+  return undefined;
+}
+
+/**
+ * The file name a URL or path ends in (before any ?query or #fragment), percent-decoded; ""
+ * when it names a directory (a trailing '/') or only a host.
+ */
+export function urlFileName(value: string): string {
+  const path = value
+    .replace(/^file:\/\//, "")
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "")
+    .replace(/[?#].*$/, "");
+  const last = path.slice(path.lastIndexOf("/") + 1);
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
 }
 
 /**
@@ -115,7 +193,8 @@ export const hostAddress = z
   .regex(
     new RegExp(`^((${dnsLabel}\\.)*${topLabel}\\.?|${ipv4Source}|${ipv6Literal})$`),
     "must be a DNS name, an IPv4 address or an IPv6 address",
-  );
+  )
+  .refine((v) => !v.includes(":") || isIpv6(v), IPV6_MESSAGE);
 
 /** An osinfo short id as virt-install --os-variant takes it: centos7.0, rhel8.4, generic. */
 export const osVariant = z
@@ -151,8 +230,10 @@ export const secretKey = z
  * sent to the host, and lands in ssh_config (IdentityFile), so no '..', whitespace or quotes.
  */
 export const checkedSecretRef = secretRef.extend({
-  key: secretKey.default("value").describe("Key inside the Secret."),
-  file: relativeOrAbsolutePath.optional().describe("Path of a file holding the value (file mode)."),
+  key: secretKey.default("value").describe("Key inside the Secret; default `value`."),
+  file: relativeOrAbsolutePath
+    .optional()
+    .describe("File mode: a file holding the value, absolute or relative to the directory labctl runs in."),
 });
 
 /** A TCP/UDP port above the privileged range. */

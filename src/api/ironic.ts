@@ -25,20 +25,28 @@ const SEED = {
   vendor: "fake,ibmc,idrac,ilo,ipmitool,no-vendor",
 } as const;
 
-const list = (csv: string) => z.array(driverName).default(csv.split(","));
+const list = (option: string, csv: string) =>
+  z
+    .array(driverName)
+    .default(csv.split(","))
+    .describe(`undercloud.conf ${option}; default the seed's ${csv.split(",").join(", ")}.`);
 
 /** enabled_*_interfaces and enabled_hardware_types of undercloud.conf. */
-export const ironicInterfaces = z.object({
-  hardwareTypes: list(SEED.hardwareTypes),
-  boot: list(SEED.boot),
-  console: list(SEED.console),
-  deploy: list(SEED.deploy),
-  inspect: list(SEED.inspect),
-  management: list(SEED.management),
-  network: list(SEED.network),
-  power: list(SEED.power),
-  raid: list(SEED.raid),
-  storage: list(SEED.storage),
-  vendor: list(SEED.vendor),
-});
+export const ironicInterfaces = z
+  .object({
+    hardwareTypes: list("enabled_hardware_types", SEED.hardwareTypes),
+    boot: list("enabled_boot_interfaces", SEED.boot),
+    console: list("enabled_console_interfaces", SEED.console),
+    deploy: list("enabled_deploy_interfaces", SEED.deploy),
+    inspect: list("enabled_inspect_interfaces", SEED.inspect),
+    management: list("enabled_management_interfaces", SEED.management),
+    network: list("enabled_network_interfaces", SEED.network),
+    power: list("enabled_power_interfaces", SEED.power),
+    raid: list("enabled_raid_interfaces", SEED.raid),
+    storage: list("enabled_storage_interfaces", SEED.storage),
+    vendor: list("enabled_vendor_interfaces", SEED.vendor),
+  })
+  .describe(
+    "Ironic hardware types and interfaces the undercloud enables (the seed's lists, ipmitool spelled right).",
+  );
 export type IronicInterfaces = z.infer<typeof ironicInterfaces>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { KIND_INFO } from "./kinds.js";
-import { API_VERSION, GROUP, type Kind } from "./meta.js";
+import { API_VERSION, GROUP, type ApiKind } from "./meta.js";
 
 /** A JSON Schema node as plain data. */
 export type SchemaNode = { [key: string]: unknown };
@@ -13,7 +13,7 @@ const SAFE_INT_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGE
  * defaults are optional. Refinements zod cannot express are left out (`unrepresentable: any`);
  * our field schemas use regex/maxLength instead so the generated schema keeps them.
  */
-export function kindJsonSchema(kind: Kind, schema: z.ZodType = KIND_INFO[kind].schema): SchemaNode {
+export function kindJsonSchema(kind: ApiKind, schema: z.ZodType = KIND_INFO[kind].schema): SchemaNode {
   const raw = z.toJSONSchema(schema, {
     target: "draft-7",
     io: "input",
@@ -28,7 +28,8 @@ export function kindJsonSchema(kind: Kind, schema: z.ZodType = KIND_INFO[kind].s
   };
 }
 
-function stripSafeIntBounds(node: SchemaNode): SchemaNode {
+/** Drops the ±2^53 bounds zod writes on every .int(): they say nothing to a reader. */
+export function stripSafeIntBounds(node: SchemaNode): SchemaNode {
   return mapNode(node, (n) => {
     const out: SchemaNode = { ...n };
     for (const key of ["minimum", "maximum"]) {

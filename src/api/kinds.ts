@@ -2,9 +2,17 @@ import type { z } from "zod";
 import { labManager, type LabManager } from "./labmanager.js";
 import { libvirtNetwork, type LibvirtNetwork } from "./libvirtnetwork.js";
 import { tripleoUndercloud, type TripleOUndercloud } from "./tripleoundercloud.js";
-import type { Kind } from "./meta.js";
+import { overcloudNodeSet, type OvercloudNodeSet } from "./overcloudnodeset.js";
+import type { ApiKind, ObjectMeta, PreviewKind } from "./meta.js";
 
-export type LabObject = LabManager | LibvirtNetwork | TripleOUndercloud;
+export type LabObject = LabManager | LibvirtNetwork | TripleOUndercloud | OvercloudNodeSet;
+
+/** An object of a kind the runtime does not reconcile yet (PREVIEW_KINDS): validated only. */
+export interface PreviewObject {
+  apiVersion: string;
+  kind: PreviewKind;
+  metadata: ObjectMeta;
+}
 
 /** A kubectl column: shown by `kubectl get` after NAME. */
 export interface PrinterColumn {
@@ -23,7 +31,7 @@ export interface KindInfo {
 }
 
 /** The schema of each kind, with the names Kubernetes needs. */
-export const KIND_INFO: Record<Kind, KindInfo> = {
+export const KIND_INFO: Record<ApiKind, KindInfo> = {
   LabManager: {
     schema: labManager,
     plural: "labmanagers",
@@ -46,6 +54,15 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
     columns: [
       { name: "MANAGER", type: "string", jsonPath: ".spec.managerRef.name" },
       { name: "IP", type: "string", jsonPath: ".status.ipAddress" },
+    ],
+  },
+  OvercloudNodeSet: {
+    schema: overcloudNodeSet,
+    plural: "overcloudnodesets",
+    shortNames: ["ocn"],
+    columns: [
+      { name: "MANAGER", type: "string", jsonPath: ".spec.managerRef.name" },
+      { name: "BMC", type: "string", jsonPath: ".spec.bmc.type" },
     ],
   },
 };

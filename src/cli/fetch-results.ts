@@ -4,20 +4,8 @@ import { mkdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { quoteArgv } from "../remote/quote.js";
-import { MANAGER_ROOT_ALIAS, sshConfigPathOf, UNDERCLOUD_ALIAS } from "./ssh-shortcuts.js";
-
-/** What the original fetched back after a run, per ssh.config alias (`~/` is the login's home). */
-export const RESULT_PATHS: Record<string, readonly string[]> = {
-  [MANAGER_ROOT_ALIAS]: ["/var/log/libvirt/qemu", "/var/log/virtualbmc", "/etc/virtualbmc"],
-  [UNDERCLOUD_ALIAS]: [
-    "~/install-undercloud.log",
-    "~/undercloud.conf",
-    "~/containers-prepare-parameter.yaml",
-    "~/undercloud-passwords.conf",
-    "~/tripleo-deploy/undercloud/tripleo-undercloud-passwords.yaml",
-    "/var/log/containers",
-  ],
-};
+import { unpackResults } from "../workspace/results.js";
+import { sshConfigPathOf } from "./ssh-shortcuts.js";
 
 /** Archives the paths that exist (as root through sudo, when not root already) to stdout. */
 const ARCHIVE_SCRIPT = `files=()
@@ -41,7 +29,8 @@ function run(command: string, args: string[], stdout?: NodeJS.WritableStream): P
 
 /**
  * Fetch one alias's results into `<results>/<stamp>/<alias>/` with plain ssh and tar: the
- * archive is kept beside the extracted tree. Returns the directory, or undefined when the
+ * archive (0600) is kept beside the extracted tree, whose password files are 0600 and which
+ * keeps no setuid or setgid bit. Returns the directory, or undefined when the
  * host had none of the paths.
  */
 export async function fetchResults(
@@ -61,7 +50,6 @@ export async function fetchResults(
     await unlink(archive);
     return undefined;
   }
-  const untar = await run("tar", ["-xzf", archive, "-C", join(dir, alias)]);
-  if (untar !== 0) throw new Error(`unpacking ${archive} failed (tar exited ${untar})`);
+  await unpackResults(archive, join(dir, alias));
   return join(dir, alias);
 }

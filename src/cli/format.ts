@@ -1,8 +1,13 @@
 import type { Condition } from "../api/index.js";
-import type { ObjectState } from "../runtime/state.js";
+import type { ObjectState } from "../controllers/state.js";
+import { oneLine } from "../util/terminal.js";
 
-/** kubectl-style column table: left-aligned, three spaces between columns. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * kubectl-style column table: left-aligned, three spaces between columns. Cells hold host
+ * text and file names: control characters and escape sequences are dropped, each cell one line.
+ */
+export function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(oneLine));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells

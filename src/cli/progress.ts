@@ -1,7 +1,8 @@
 import { keyString, type ObjectKey } from "../api/index.js";
 import type { ControllerManager } from "../runtime/manager.js";
-import type { StepEvent } from "../runtime/reconciler.js";
-import type { StateStore, StepRecord } from "../runtime/state.js";
+import type { StepEvent } from "../controllers/contract.js";
+import type { StateStore, StepRecord } from "../controllers/state.js";
+import { oneLine } from "../util/terminal.js";
 
 /** The step an object is running now, for the progress display. */
 export interface ActiveStep {
@@ -41,7 +42,7 @@ export function finishedLine(object: string, event: StepEvent, elapsedMs: number
   const mark = event.result === "done" ? "✓" : "✗";
   const drift = event.drift ? ` (drift: ${event.drift})` : "";
   const failed = event.result === "failed" ? ` failed${event.reason ? `: ${event.reason}` : ""}` : "";
-  return `${mark} ${object}  ${event.description}${drift}  ${formatDuration(elapsedMs)}${failed}`;
+  return oneLine(`${mark} ${object}  ${event.description}${drift}  ${formatDuration(elapsedMs)}${failed}`);
 }
 
 /** The duration of the last successful run of a step, from saved state. */
@@ -88,7 +89,7 @@ export function showProgress(
     if (event.result === "started") {
       const entry: ActiveStep = { object, description: event.description, startedAt: Date.now() };
       active.set(id, entry);
-      if (!tty) out.write(`… ${object}  ${event.description}\n`);
+      if (!tty) out.write(`${oneLine(`… ${object}  ${event.description}`)}\n`);
       void states
         .load(key.kind, key.namespace, key.name)
         .then((s) => (entry.previousMs = s ? previousDuration(s.steps, event.step) : undefined))

@@ -1,11 +1,7 @@
 import type { Command } from "commander";
-import { EventRecorder } from "../kube/events.js";
-import { kubernetesRuntime } from "../kube/operator.js";
-import { rootLogger } from "../log.js";
-import { FileStateStore } from "../runtime/filestate.js";
-import { KubernetesStateStore } from "../runtime/kubestate.js";
-import type { StateStore } from "../runtime/state.js";
-import { stateDirOf } from "./paths.js";
+import { FileStateStore } from "../modes/file/filestate.js";
+import type { StateStore } from "../controllers/state.js";
+import { stateDirOf } from "../modes/file/state-dir.js";
 
 /** Where `get`, `describe` and `graph` read what the operator saved. */
 export interface SavedStateOptions {
@@ -13,6 +9,7 @@ export interface SavedStateOptions {
   stateDir?: string;
   kubernetes?: boolean;
   kubeconfig?: string;
+  context?: string;
   namespace?: string;
   allNamespaces?: boolean;
 }
@@ -23,17 +20,30 @@ export function withSavedStateOptions(cmd: Command): Command {
     .option("--workspace <dir>", "workspace directory", "workspace")
     .option("--state-dir <dir>", "state directory (default: <workspace>/state)")
     .option("--kubernetes", "read the custom resources' state records from the cluster instead")
-    .option("--kubeconfig <path>", "with --kubernetes: kubeconfig (default: $KUBECONFIG or ~/.kube/config)");
+    .option("--kubeconfig <path>", "with --kubernetes: kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
+    .option(
+      "--context <name>",
+      "with --kubernetes: the kubeconfig context to use (default: its current one)",
+    );
 }
 
 /**
  * File mode: the state directory. Kubernetes mode: the records the operator keeps next to
- * the custom resources (read only: nothing here saves, so no Event is ever emitted).
+ * the custom resources (read only: nothing here saves, so no Event is ever emitted). The
+ * Kubernetes client loads only here: a file-mode `get` or `describe` starts without it.
  */
 export async function openSavedState(opts: SavedStateOptions): Promise<StateStore> {
   if (!opts.kubernetes) return new FileStateStore(stateDirOf(opts));
+  const [{ EventRecorder }, { kubernetesRuntime }, { rootLogger }, { KubernetesStateStore }] =
+    await Promise.all([
+      import("../kube/events.js"),
+      import("../modes/kubernetes/operator.js"),
+      import("../log.js"),
+      import("../modes/kubernetes/kubestate.js"),
+    ]);
   const runtime = await kubernetesRuntime({
     kubeconfig: opts.kubeconfig,
+    context: opts.context,
     namespaces: opts.namespace ? [opts.namespace] : [],
     allNamespaces: Boolean(opts.allNamespaces),
   });

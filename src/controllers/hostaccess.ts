@@ -1,4 +1,4 @@
-import type { LabManager, TripleOUndercloud } from "../api/index.js";
+import type { LabManager, LabObject, OvercloudNodeSet, TripleOUndercloud } from "../api/index.js";
 import type { SshTarget } from "../remote/connection.js";
 import type { RemoteHost } from "../remote/types.js";
 
@@ -15,8 +15,29 @@ export interface HostAccess {
   credentials(manager: LabManager): Promise<ManagerCredentials>;
   /** The pinned host key fingerprint of the Manager, once known. */
   fingerprint(manager: LabManager): string | undefined;
+  /**
+   * The object is gone: drop its ssh.config blocks and pinned keys, and its generated keys
+   * and passwords unless they are to be kept (deletionPolicy Orphan: the host keeps using them).
+   */
+  forget(object: LabObject, opts: { keepSecrets: boolean }): Promise<void>;
   /** VM access for TripleOUndercloud: its credentials, the VM through the Manager, its results. */
   undercloud: UndercloudAccess;
+  /** What an OvercloudNodeSet keeps: its nodes' BMC passwords and its instackenv.json. */
+  overcloud: OvercloudAccess;
+}
+
+export interface OvercloudAccess {
+  /**
+   * One IPMI password per node name, each created once and kept (a node scaled away and back
+   * gets its old one); with spec.bmc.passwordRef, that one value for every node.
+   */
+  bmcPasswords(set: OvercloudNodeSet, nodes: readonly string[]): Promise<Record<string, string>>;
+  /**
+   * Keep instackenv.json where only the operator reads it (it holds those passwords): file
+   * mode results/<name>/instackenv.json (0600), Kubernetes mode the object's own Secret.
+   * Nothing is written when the content kept is already this one, nor in a read-only run.
+   */
+  saveInstackenv(set: OvercloudNodeSet, content: string): Promise<void>;
 }
 
 /**
@@ -43,7 +64,7 @@ export interface UndercloudAccess {
    */
   guest(
     manager: LabManager,
-    vm: { target: SshTarget; alias: string; hostKeyLine: string },
+    vm: { undercloud: TripleOUndercloud; target: SshTarget; alias: string; hostKeyLine: string },
   ): Promise<RemoteHost>;
   /** Keep files fetched from the VM under results/<name>/; returns that directory. */
   saveResults(name: string, files: { path: string; content: Buffer }[]): Promise<string>;

@@ -1,140 +1,96 @@
-import { durationMs, Reason, type LabManager, type LibvirtNetwork } from "../api/index.js";
-import type { Lifecycle } from "../machines/lifecycle-actor.js";
-import type { RemoteHost } from "../remote/types.js";
-import { managerOf } from "../runtime/dependencies.js";
-import { isTrue } from "../runtime/conditions.js";
-import { done, type ReconcileContext, type ReconcileResult } from "../runtime/reconciler.js";
-import { recordEvent } from "../runtime/state.js";
+import { managerOf, type LabManager, type LibvirtNetwork } from "../api/index.js";
 import { observeManager } from "../steps/labmanager/observe.js";
 import { planManager, planManagerCleanup } from "../steps/labmanager/plan.js";
-import type { Step } from "../steps/types.js";
-import { applySteps } from "./applysteps.js";
-import type { HostAccess } from "./hostaccess.js";
-import { withLifecycle } from "./lifecycle-run.js";
-import { setAspect } from "./report.js";
-
-/** Per-aspect conditions, each satisfied when no planned step touches its aspect. */
-const ASPECTS: Array<{ type: string; matches: RegExp; what: string }> = [
-  { type: "PackagesInstalled", matches: /^(packages|upgrade)/, what: "packages" },
-  { type: "LibvirtReady", matches: /^libvirt/, what: "libvirtd" },
-  { type: "BridgesReady", matches: /^(bridge|qemu-bridge)/, what: "host bridges" },
-  { type: "VirtualBMCReady", matches: /^(vbmc|virtualbmc)/, what: "VirtualBMC" },
-  { type: "UserReady", matches: /^(user|sudoers|authorized|shell-rc)/, what: "the manager user" },
-];
+import { editsAppliedCondition, unappliedEdits } from "../steps/labmanager/unapplied.js";
+import { unitEvents } from "../steps/labmanager/unit-events.js";
+import type { DesiredObjects } from "./contract.js";
+import type { KindController } from "./kind.js";
 
 /**
- * LabManager: fetch → connect → observe (one round trip) → plan (pure) → apply → verify →
- * report. Deletion runs the cleanup plan for what this object created, then forgets it.
+ * LabManager: the hypervisor host itself. Observe is one round trip; the plan covers
+ * packages, libvirtd, bridges, VirtualBMC, the manager user and the network hook; cleanup
+ * removes only what the object recorded as created.
  */
-export function labManagerReconciler(hosts: HostAccess) {
-  return async function reconcileLabManager(ctx: ReconcileContext): Promise<ReconcileResult> {
-    const manager = ctx.entry.object as LabManager;
-    return withLifecycle(ctx, "LabManager", {
-      converge: (lifecycle) => converge(ctx, hosts, manager, lifecycle),
-      remove: (lifecycle) => deleteManager(ctx, hosts, manager, lifecycle),
-    });
-  };
-}
+export const labManagerKind: KindController<LabManager> = {
+  kind: "LabManager",
+  dependsOn: () => [],
+  noun: () => "Manager",
+  aspects: [
+    { type: "PackagesInstalled", matches: /^(packages|upgrade)/, what: "packages" },
+    { type: "LibvirtReady", matches: /^libvirt/, what: "libvirtd" },
+    { type: "BridgesReady", matches: /^(bridge|qemu-bridge)/, what: "host bridges" },
+    { type: "VirtualBMCReady", matches: /^(vbmc|virtualbmc)/, what: "VirtualBMC" },
+    { type: "UserReady", matches: /^(user|sudoers|authorized|shell-rc)/, what: "the manager user" },
+  ],
 
-async function converge(
-  ctx: ReconcileContext,
-  hosts: HostAccess,
-  manager: LabManager,
-  lifecycle: Lifecycle,
-): Promise<ReconcileResult> {
-  const wasConverged = isTrue(ctx.state.status.conditions, "Ready");
-  lifecycle.send({ type: "RECONCILE" });
-  const host = await connect(ctx, hosts, manager, lifecycle);
-  const credentials = await hosts.credentials(manager);
-  const inputs = { ...credentials, wasConverged, networkBridges: networkBridgesOn(ctx, manager) };
+  async converge({ object: manager, hosts, objects, state }) {
+    const host = await hosts.manager(manager);
+    const credentials = await hosts.credentials(manager);
+    // The full system upgrade is opt-in and slow: it runs once, recorded in status.upgraded
+    // (a Manager converged before that field existed was upgraded if spec.upgrade said so).
+    let upgraded =
+      typeof state.status.upgraded === "boolean"
+        ? state.status.upgraded
+        : state.lifecycle?.convergedGeneration !== undefined && manager.spec.upgrade;
+    return {
+      host,
+      fingerprint: hosts.fingerprint(manager),
+      async plan({ current }) {
+        const facts = await observeManager(host, manager.spec);
+        const inputs = {
+          ...credentials,
+          wasConverged: current,
+          upgraded,
+          onUpgraded: () => (upgraded = true),
+          networkBridges: networkBridgesOn(objects, manager),
+          vmObjects: vmObjectsOn(objects, manager),
+          owned: state.owned,
+        };
+        const unapplied = unappliedEdits(
+          manager.spec,
+          facts,
+          state.owned,
+          inputs.networkBridges,
+          inputs.vmObjects,
+        );
+        return {
+          steps: planManager(manager.spec, facts, inputs),
+          status: { osFamily: facts.osFamily, upgraded },
+          conditions: [editsAppliedCondition(unapplied)],
+        };
+      },
+    };
+  },
 
-  let facts = await observeManager(host, manager.spec);
-  ctx.state.status.osFamily = facts.osFamily;
-  let steps = planManager(manager.spec, facts, inputs);
-  reportAspects(ctx, steps);
-  const drift = steps.flatMap((s) => (s.drift ? [s.drift] : []));
-  lifecycle.send({ type: "OBSERVED", steps: steps.length, drift, driftPolicy: manager.spec.driftPolicy });
-  ctx.state.status.plannedSteps = steps.map((s) => s.description);
-  if (!ctx.mutate || steps.length === 0) return done(resync(manager));
-  if (lifecycle.phase === "degraded") {
-    for (const d of drift)
-      recordEvent(ctx.state, "Warning", Reason.DriftDetected, `drift detected, not repaired: ${d}`);
-    return done(resync(manager));
-  }
+  async cleanup({ object: manager, hosts, state }) {
+    if (state.owned.length === 0) return undefined;
+    const host = await hosts.manager(manager);
+    return {
+      host,
+      plan: async () => ({
+        steps: planManagerCleanup(manager.spec, await observeManager(host, manager.spec), state.owned),
+      }),
+    };
+  },
 
-  await applySteps(ctx, lifecycle, host, steps, managerOf(manager));
-  lifecycle.send({ type: "APPLIED" });
-  facts = await observeManager(host, manager.spec);
-  steps = planManager(manager.spec, facts, { ...inputs, wasConverged: false });
-  reportAspects(ctx, steps);
-  lifecycle.send({ type: "OBSERVED", steps: steps.length, drift: [], driftPolicy: manager.spec.driftPolicy });
-  ctx.state.status.plannedSteps = steps.map((s) => s.description);
-  if (steps.length > 0) {
-    throw new Error(`still not converged after applying: ${steps.map((s) => s.id).join(", ")}`);
-  }
-  recordEvent(ctx.state, "Normal", Reason.Converged, "Manager converged to the spec");
-  return done(resync(manager));
-}
-
-async function connect(
-  ctx: ReconcileContext,
-  hosts: HostAccess,
-  manager: LabManager,
-  lifecycle: Lifecycle,
-): Promise<RemoteHost> {
-  const host = await hosts.manager(manager);
-  lifecycle.send({ type: "CONNECTED" });
-  setAspect(ctx.state, "Reachable", true, "Connected", `connected to ${host.id}`);
-  const fingerprint = hosts.fingerprint(manager);
-  if (fingerprint) ctx.state.status.hostKeyFingerprint = fingerprint;
-  return host;
-}
-
-async function deleteManager(
-  ctx: ReconcileContext,
-  hosts: HostAccess,
-  manager: LabManager,
-  lifecycle: Lifecycle,
-): Promise<ReconcileResult> {
-  lifecycle.send({ type: "DELETE" });
-  if (manager.spec.deletionPolicy === "Orphan" || ctx.state.owned.length === 0) {
-    lifecycle.send({ type: "CLEANED" });
-    return { deleted: true };
-  }
-  const host = await hosts.manager(manager);
-  const facts = await observeManager(host, manager.spec);
-  const steps: Step[] = planManagerCleanup(manager.spec, facts, ctx.state.owned as never);
-  if (!ctx.mutate) return done();
-  await applySteps(ctx, lifecycle, host, steps, managerOf(manager));
-  lifecycle.send({ type: "CLEANED" });
-  return { deleted: true };
-}
-
-function reportAspects(ctx: ReconcileContext, steps: Step[]): void {
-  for (const aspect of ASPECTS) {
-    const pending = steps.filter((s) => aspect.matches.test(s.id));
-    if (pending.length === 0)
-      setAspect(ctx.state, aspect.type, true, Reason.Converged, `${aspect.what} as specified`);
-    else
-      setAspect(
-        ctx.state,
-        aspect.type,
-        false,
-        Reason.Progressing,
-        pending.map((s) => s.description).join("; "),
-      );
-  }
-}
+  watches: [{ name: "units", ...unitEvents }],
+};
 
 /** Bridges of the LibvirtNetworks on this Manager: qemu's bridge helper may use them. */
-function networkBridgesOn(ctx: ReconcileContext, manager: LabManager): string[] {
-  return ctx.cache
+function networkBridgesOn(objects: DesiredObjects, manager: LabManager): string[] {
+  return objects
     .list("LibvirtNetwork")
     .map((e) => e.object as LibvirtNetwork)
     .filter((n) => managerOf(n) === managerOf(manager))
     .map((n) => n.spec.bridge);
 }
 
-function resync(manager: LabManager): number {
-  return durationMs(manager.spec.resyncInterval);
+/** The lab's objects with VMs (and so BMCs) on this Manager, as "Kind/name". */
+function vmObjectsOn(objects: DesiredObjects, manager: LabManager): string[] {
+  return (["TripleOUndercloud", "OvercloudNodeSet"] as const).flatMap((kind) =>
+    objects
+      .list(kind)
+      .filter((e) => managerOf(e.object) === managerOf(manager))
+      .map((e) => `${kind}/${e.object.metadata.name}`),
+  );
 }

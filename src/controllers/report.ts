@@ -1,47 +1,36 @@
 import { Reason } from "../api/index.js";
-import type { Lifecycle } from "../machines/lifecycle-actor.js";
-import {
-  markReady,
-  markReconciling,
-  markStalled,
-  removeCondition,
-  setCondition,
-} from "../runtime/conditions.js";
-import type { ObjectState } from "../runtime/state.js";
+import { lifecycleConditions, setCondition } from "../machines/conditions.js";
+import type { LifecycleRecord } from "../machines/lifecycle.js";
+import type { Aspect, Plan } from "./kind.js";
+import type { ObjectState } from "./state.js";
 
-/** Write the lifecycle's phase and the kstatus conditions it implies into the object's status. */
-export function reportLifecycle(state: ObjectState, lifecycle: Lifecycle): void {
-  const gen = state.generation;
-  const { reason, message } = lifecycle.context;
-  let conditions = state.status.conditions;
-  switch (lifecycle.phase) {
-    case "ready":
-      conditions = markReady(conditions, Reason.Converged, "host matches the spec", gen);
-      conditions = removeCondition(conditions, "Drifted");
-      break;
-    case "degraded":
-      // driftPolicy detect: the object converged once; the drift is reported, not repaired.
-      conditions = markReady(conditions, Reason.Converged, "converged; drift detected and not repaired", gen);
-      conditions = setCondition(
-        conditions,
-        { type: "Drifted", status: "True", reason: Reason.DriftDetected, message },
-        gen,
-      );
-      break;
-    case "stalled":
-      conditions = markStalled(conditions, reason, message, gen);
-      break;
-    case "deleting":
-      conditions = markReconciling(conditions, Reason.Deleting, message, gen);
-      break;
-    default:
-      conditions = markReconciling(conditions, reason, message, gen);
+/** The plan's facts, planned steps and per-aspect conditions, into the status. */
+export function reportPlan(state: ObjectState, aspects: readonly Aspect[], plan: Plan): void {
+  const status = state.status;
+  Object.assign(status, plan.status ?? {});
+  for (const field of plan.clearStatus ?? []) delete status[field];
+  status.plannedSteps = plan.steps.map((s) => s.description);
+  for (const c of plan.conditions ?? []) setAspect(state, c.type, c.ok, c.reason, c.message);
+  for (const aspect of aspects) {
+    const pending = plan.steps.filter((s) => aspect.matches.test(s.id));
+    if (pending.length === 0)
+      setAspect(state, aspect.type, true, Reason.Converged, `${aspect.what} as specified`);
+    else
+      setAspect(state, aspect.type, false, Reason.Progressing, pending.map((s) => s.description).join("; "));
   }
-  state.status.conditions = conditions;
-  state.status.phase = lifecycle.phase;
-  if (lifecycle.phase === "ready" || lifecycle.phase === "degraded" || lifecycle.phase === "stalled") {
-    state.status.observedGeneration = gen;
-  }
+}
+
+/**
+ * The one place a reconcile's outcome becomes status: kstatus conditions from the lifecycle
+ * record, the phase and the generation observed (InputValid is the runtime's, set from the
+ * source before the reconcile starts).
+ */
+export function reportLifecycle(state: ObjectState, record: LifecycleRecord): void {
+  state.status.conditions = lifecycleConditions(state.status.conditions, record, state.generation);
+  state.status.phase = record.phase;
+  state.status.observedGeneration = state.generation;
+  state.lifecycle = record;
+  delete state.machine;
 }
 
 /** Set one per-aspect condition (Reachable, PackagesInstalled, ...). */

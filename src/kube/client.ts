@@ -21,12 +21,25 @@ export interface KubeClients {
 
 /**
  * A kubeconfig from an explicit path, else the usual places: $KUBECONFIG, ~/.kube/config,
- * or the in-cluster service account (client-node's loadFromDefault order).
+ * or the in-cluster service account (client-node's loadFromDefault order); `context` picks
+ * a context other than the current one, as kubectl's --context does.
  */
-export function loadKubeConfig(path?: string): KubeConfig {
+export function loadKubeConfig(path?: string, context?: string): KubeConfig {
   const config = new KubeConfig();
   if (path) config.loadFromFile(path);
   else config.loadFromDefault();
+  if (context) {
+    if (!config.getContextObject(context))
+      throw new Error(
+        `context "${context}" is not in the kubeconfig (${path ?? "$KUBECONFIG or ~/.kube/config"}); it has: ${
+          config
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        }`,
+      );
+    config.setCurrentContext(context);
+  }
   return config;
 }
 

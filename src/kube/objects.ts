@@ -101,3 +101,12 @@ export function ownerReference(id: ObjectId, live: LiveObject) {
 export function isDeleting(live: LiveObject): boolean {
   return Boolean(live.metadata.deletionTimestamp);
 }
+
+/** A JSON merge patch of an object (spec or metadata), as `kubectl patch --type merge` does. */
+export async function patchObject(
+  clients: KubeClients,
+  id: ObjectId,
+  body: Record<string, unknown>,
+): Promise<void> {
+  await clients.custom.patchNamespacedCustomObject({ ...kindResource(id.kind), ...id, body }, MERGE_PATCH);
+}

@@ -1,4 +1,6 @@
+import type { V1Secret } from "@kubernetes/client-node";
 import type { SecretRef } from "../api/index.js";
+import { Refused } from "../util/errors.js";
 import { isNotFound, type KubeClients } from "./client.js";
 
 /** A secret value that is not there: the message names the Secret and key, never a value. */
@@ -15,18 +17,22 @@ export async function readSecretRef(
   clients: KubeClients,
   namespace: string,
   ref: SecretRef,
+  /** Why this Secret must not be read (it belongs to someone else), or undefined. */
+  refuse?: (secret: V1Secret) => string | undefined,
 ): Promise<string> {
   if (!ref.secretName)
     throw new SecretMissing("the reference names no secretName (Kubernetes mode needs one)");
   const where = `Secret ${namespace}/${ref.secretName} key ${JSON.stringify(ref.key)}`;
-  let data: Record<string, string> | undefined;
+  let secret: V1Secret;
   try {
-    data = (await clients.core.readNamespacedSecret({ namespace, name: ref.secretName })).data;
+    secret = await clients.core.readNamespacedSecret({ namespace, name: ref.secretName });
   } catch (err) {
     if (isNotFound(err)) throw new SecretMissing(`${where}: the Secret does not exist`);
     throw err;
   }
-  const encoded = data?.[ref.key];
+  const refused = refuse?.(secret);
+  if (refused) throw new Refused("ForbiddenReference", `${where}: ${refused}`);
+  const encoded = secret.data?.[ref.key];
   if (encoded === undefined) throw new SecretMissing(`${where}: the Secret has no such key`);
   return Buffer.from(encoded, "base64").toString("utf8");
 }

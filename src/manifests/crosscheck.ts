@@ -1,15 +1,36 @@
-import type { LibvirtNetwork, TripleOUndercloud } from "../api/index.js";
-import type { LoadedObject } from "./decode.js";
+import {
+  KINDS,
+  type Kind,
+  type LibvirtNetwork,
+  type OvercloudNodeSet,
+  type TripleOUndercloud,
+} from "../api/index.js";
+import type { LoadedObject, LoadedPreview } from "./decode.js";
 import type { ManifestError } from "./errors.js";
 
+/** Any declared object: one the runtime reconciles, or one of a preview kind. */
+export type Declared = LoadedObject | LoadedPreview;
+
 /** A loaded object of one kind. */
-export type Loaded<T> = LoadedObject & { object: T };
+export type Loaded<T> = Declared & { object: T };
+
+function isKind(kind: string): kind is Kind {
+  return (KINDS as readonly string[]).includes(kind);
+}
 
 /** One error about `at`'s field `path`, formatted like a schema error. */
-export function errorAt(at: LoadedObject, path: string, message: string): ManifestError {
+export function errorAt(at: Declared, path: string, message: string): ManifestError {
   const { kind, metadata } = at.object;
-  const key = { kind, namespace: metadata.namespace, name: metadata.name };
-  return { source: at.source, key, kind, name: metadata.name, path, message };
+  const key = isKind(kind) ? { key: { kind, namespace: metadata.namespace, name: metadata.name } } : {};
+  return {
+    source: at.source,
+    ...key,
+    kind,
+    name: metadata.name,
+    namespace: metadata.namespace,
+    path,
+    message,
+  };
 }
 
 export function quoted(s: string): string {
@@ -17,7 +38,7 @@ export function quoted(s: string): string {
 }
 
 /** The objects of one kind declared on one Manager, grouped by namespace/managerRef. */
-export function byManager<T extends LibvirtNetwork | TripleOUndercloud>(
+export function byManager<T extends LibvirtNetwork | TripleOUndercloud | OvercloudNodeSet>(
   items: Loaded<T>[],
 ): Map<string, Loaded<T>[]> {
   const groups = new Map<string, Loaded<T>[]>();

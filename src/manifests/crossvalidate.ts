@@ -1,41 +1,84 @@
-import type { LabManager, LibvirtNetwork, TripleOUndercloud } from "../api/index.js";
-import { byManager, errorAt, quoted, type Loaded } from "./crosscheck.js";
-import type { LoadedObject } from "./decode.js";
+import type { LabManager, LibvirtNetwork, OvercloudNodeSet, TripleOUndercloud } from "../api/index.js";
+import { byManager, errorAt, quoted, type Declared, type Loaded } from "./crosscheck.js";
+import type { LoadedObject, LoadedPreview } from "./decode.js";
 import type { ManifestError } from "./errors.js";
+import { checkManagerAddresses, checkManagerBridges, checkNetworkAgainstBridges } from "./manager-checks.js";
 import { checkNetworkAddresses } from "./network-addresses.js";
 import { checkNetworksOnManager } from "./network-conflicts.js";
+import { checkNodeSet, checkNodeSetsOnManager } from "./overcloud-checks.js";
+import { checkWorkspaceNames } from "./workspace-names.js";
+
+export interface CrossValidateOptions {
+  /**
+   * Report references to objects that are not declared (default true). Kubernetes mode
+   * passes false: objects arrive in any order there, and a missing Manager or network is a
+   * dependency to wait for (WaitingForDependency), not bad input. Every conflict between
+   * declared objects is reported in both modes.
+   */
+  missingReferences?: boolean;
+}
 
 /**
  * Checks that need more than one object (or arithmetic zod cannot express): duplicates,
  * references, subnets, DHCP ranges, bridges, BMC ports. Same one-line errors as the schemas.
+ * File mode runs them over the loaded files, Kubernetes mode over the informers' objects.
  */
-export function crossValidate(all: readonly LoadedObject[]): ManifestError[] {
+export function crossValidate(
+  all: readonly LoadedObject[],
+  previews: readonly LoadedPreview[] = [],
+  opts: CrossValidateOptions = {},
+): ManifestError[] {
+  const missing = opts.missingReferences ?? true;
   // A second declaration is reported once, as a duplicate; the other checks see the first.
-  const { duplicates, objects } = checkDuplicates(all);
+  const { duplicates, objects } = checkDuplicates([...all, ...previews]);
   const managers = objects.filter((o): o is Loaded<LabManager> => o.object.kind === "LabManager");
   const networks = objects.filter((o): o is Loaded<LibvirtNetwork> => o.object.kind === "LibvirtNetwork");
   const underclouds = objects.filter(
     (o): o is Loaded<TripleOUndercloud> => o.object.kind === "TripleOUndercloud",
   );
+  const nodeSets = objects.filter((o): o is Loaded<OvercloudNodeSet> => o.object.kind === "OvercloudNodeSet");
   const managerByKey = new Map(
     managers.map((m) => [`${m.object.metadata.namespace}/${m.object.metadata.name}`, m]),
   );
   return [
     ...duplicates,
-    ...checkManagerRefs([...networks, ...underclouds], managerByKey),
+    ...(missing ? checkManagerRefs([...networks, ...underclouds, ...nodeSets], managerByKey) : []),
+    ...managers.flatMap(checkManagerBridges),
+    ...checkManagerAddresses(managers),
     ...networks.flatMap(checkNetworkAddresses),
     ...[...byManager(networks)].flatMap(([key, nets]) => checkNetworksOnManager(nets, managerByKey.get(key))),
-    ...underclouds.flatMap((uc) => checkNicRefs(uc, networks)),
+    ...networks.flatMap((net) => {
+      const manager = managerByKey.get(managerKey(net));
+      return manager ? checkNetworkAgainstBridges(net, manager) : [];
+    }),
+    ...underclouds.flatMap((uc) => checkNicRefs(uc, uc.object.spec.nics, "spec.nics", networks, missing)),
     ...underclouds.flatMap(checkUndercloudNicCount),
     ...[...byManager(underclouds)].flatMap(([, ucs]) => checkUndercloudsOnManager(ucs)),
+    ...checkWorkspaceNames(objects.filter((o): o is LoadedObject => o.object.kind !== "OvercloudNodeSet")),
+    ...nodeSets.flatMap((set) => [
+      ...set.object.spec.roles.flatMap((role, r) =>
+        checkNicRefs(set, role.nics, `spec.roles[${r}].nics`, networks, missing),
+      ),
+      ...checkNodeSet(set, networks, underclouds, missing),
+    ]),
+    ...[...byManager(nodeSets)].flatMap(([key, sets]) =>
+      checkNodeSetsOnManager(
+        sets,
+        underclouds.filter((u) => managerKey(u) === key),
+      ),
+    ),
   ];
 }
 
-function checkDuplicates(all: readonly LoadedObject[]): {
+function managerKey(o: Loaded<TripleOUndercloud | LibvirtNetwork>): string {
+  return `${o.object.metadata.namespace}/${o.object.spec.managerRef.name}`;
+}
+
+function checkDuplicates(all: readonly Declared[]): {
   duplicates: ManifestError[];
-  objects: LoadedObject[];
+  objects: Declared[];
 } {
-  const seen = new Map<string, LoadedObject>();
+  const seen = new Map<string, Declared>();
   const duplicates: ManifestError[] = [];
   for (const o of all) {
     const { kind, metadata } = o.object;
@@ -52,7 +95,7 @@ function checkDuplicates(all: readonly LoadedObject[]): {
 }
 
 function checkManagerRefs(
-  dependents: Loaded<LibvirtNetwork | TripleOUndercloud>[],
+  dependents: Loaded<LibvirtNetwork | TripleOUndercloud | OvercloudNodeSet>[],
   managerByKey: Map<string, Loaded<LabManager>>,
 ): ManifestError[] {
   return dependents.flatMap((d) => {
@@ -64,15 +107,23 @@ function checkManagerRefs(
   });
 }
 
-function checkNicRefs(uc: Loaded<TripleOUndercloud>, networks: Loaded<LibvirtNetwork>[]): ManifestError[] {
+/** Each NIC's LibvirtNetwork exists in the namespace and lives on the owner's Manager. */
+function checkNicRefs(
+  uc: Loaded<TripleOUndercloud | OvercloudNodeSet>,
+  nics: readonly { networkRef: { name: string } }[],
+  field: string,
+  networks: Loaded<LibvirtNetwork>[],
+  missing: boolean,
+): ManifestError[] {
   const { namespace } = uc.object.metadata;
   const manager = uc.object.spec.managerRef.name;
-  return uc.object.spec.nics.flatMap((nic, i) => {
+  return nics.flatMap((nic, i) => {
     const ref = nic.networkRef.name;
-    const path = `spec.nics[${i}].networkRef.name`;
+    const path = `${field}[${i}].networkRef.name`;
     const net = networks.find(
       (n) => n.object.metadata.namespace === namespace && n.object.metadata.name === ref,
     );
+    if (!net && !missing) return [];
     if (!net)
       return [errorAt(uc, path, `LibvirtNetwork ${quoted(ref)} not found in namespace ${quoted(namespace)}`)];
     const netManager = net.object.spec.managerRef.name;

@@ -1,4 +1,5 @@
 import type { Kind, ObjectKey } from "../api/index.js";
+import { quotedIfControl, stripControls } from "../util/terminal.js";
 
 /** Where an object came from: its file and 1-based document index in that file. */
 export interface Source {
@@ -14,6 +15,8 @@ export interface ManifestError {
   /** Kind as written, when known (it may be a kind we do not serve). */
   kind?: string;
   name?: string;
+  /** Set with name: which object, also for kinds `key` cannot name (PREVIEW_KINDS). */
+  namespace?: string;
   /** Field path like spec.bridges[0].name; empty for the whole document. */
   path: string;
   message: string;
@@ -21,16 +24,15 @@ export interface ManifestError {
 
 /** `FILE:DOC Kind/name FIELD.PATH: reason`, parts left out when unknown. */
 export function formatError(e: ManifestError): string {
-  let line = `${e.source.file}:${e.source.doc}`;
+  let line = `${printable(e.source.file)}:${e.source.doc}`;
   if (e.kind) line += ` ${printable(e.kind)}/${e.name === undefined ? "?" : printable(e.name)}`;
   if (e.path) line += ` ${printable(e.path)}`;
-  return `${line}: ${e.message}`;
+  return `${line}: ${stripControls(e.message)}`;
 }
 
 /** Names as written may hold line breaks or control characters: quote those, so an error stays one line. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f\u2028\u2029]/.test(text) ? JSON.stringify(text) : text;
+  return quotedIfControl(text);
 }
 
 /** spec.bridges[0].name from ["spec", "bridges", 0, "name"]. */

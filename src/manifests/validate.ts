@@ -7,7 +7,7 @@ export async function validateManifests(paths: readonly string[]): Promise<LoadR
   const loaded = await loadManifests(paths);
   return {
     ...loaded,
-    errors: sortBySource([...loaded.errors, ...crossValidate(loaded.objects)], loaded.files),
+    errors: sortBySource([...loaded.errors, ...crossValidate(loaded.objects, loaded.previews)], loaded.files),
   };
 }
 

@@ -1,30 +1,21 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { Kind } from "../api/index.js";
+import { reconcileMetrics, workqueueMetrics } from "./controller-runtime.js";
+import { objectConditionGauge, type ConditionSource } from "./object-conditions.js";
+import { ReconcileRecorder, WorkqueueRecorder, type Clock } from "./recorders.js";
 
 /**
- * The operator's Prometheus metrics. Names follow controller-runtime's where one exists
- * (controller_runtime_reconcile_total, ..._time_seconds, workqueue_depth) so existing
- * dashboards read them; the rest are prefixed labop_.
+ * The operator's Prometheus metrics: controller-runtime's (controller_runtime_*, workqueue_*)
+ * with their names, labels and buckets where they mean the same, so existing dashboards and
+ * alerts read them; the rest are prefixed labop_. manifests/deploy/grafana-dashboard.json and
+ * the chart's alert rules may use only what is registered here (unit tests check both).
  */
 export class OperatorMetrics {
   readonly registry = new Registry();
-  readonly reconcileTotal = new Counter({
-    name: "controller_runtime_reconcile_total",
-    help: "Reconciles per kind and result (ok, error).",
-    labelNames: ["controller", "result"] as const,
-    registers: [this.registry],
-  });
-  readonly reconcileSeconds = new Histogram({
-    name: "controller_runtime_reconcile_time_seconds",
-    help: "Duration of reconciles per kind.",
-    labelNames: ["controller"] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
-    registers: [this.registry],
-  });
-  readonly queueDepth = new Gauge({
-    name: "workqueue_depth",
-    help: "Keys waiting in the work queue.",
-    registers: [this.registry],
-  });
+  readonly controllerRuntime = reconcileMetrics(this.registry);
+  readonly workqueue = workqueueMetrics(this.registry);
+  private readonly conditions = objectConditionGauge(this.registry);
+
   readonly sshRoundTrips = new Gauge({
     name: "labop_ssh_round_trips_total",
     help: "SSH round trips (exec, observe, sftp, stream) per Manager since start.",
@@ -52,5 +43,20 @@ export class OperatorMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The recorder a controller's workers report reconciles to (controller = the kind). */
+  reconciles(controller: Kind, clock?: Clock): ReconcileRecorder {
+    return new ReconcileRecorder(this.controllerRuntime, controller, clock);
+  }
+
+  /** The recorder a controller's work queue reports adds, gets and retries to. */
+  queue(controller: Kind, clock?: Clock): WorkqueueRecorder {
+    return new WorkqueueRecorder(this.workqueue, controller, clock);
+  }
+
+  /** labop_object_condition reads every object's conditions from here at scrape time. */
+  readConditionsFrom(source: ConditionSource): void {
+    this.conditions.readFrom(source);
   }
 }

@@ -1,13 +1,15 @@
-import type { ControllerManager } from "../runtime/manager.js";
+import type { ObjectKey } from "../api/index.js";
+import type { StepEvent } from "../controllers/contract.js";
 import type { PoolStats } from "../remote/pool.js";
 import type { OperatorMetrics } from "./metrics.js";
 
-/** Count every reconcile of the manager by kind and result, with its duration. */
-export function countReconciles(manager: ControllerManager, metrics: OperatorMetrics): void {
-  manager.onReconciled((key, outcome, durationMs) => {
-    metrics.reconcileTotal.inc({ controller: key.kind, result: outcome });
-    metrics.reconcileSeconds.observe({ controller: key.kind }, durationMs / 1000);
-  });
+/** What metrics read of a controller manager beyond its own instruments: its steps. */
+export interface Instrumented {
+  onStep(listener: (kind: ObjectKey["kind"], event: StepEvent) => void): void;
+}
+
+/** Count failed steps by reason and drift repairs by kind. */
+export function countSteps(manager: Instrumented, metrics: OperatorMetrics): void {
   manager.onStep((kind, event) => {
     if (event.result === "failed")
       metrics.stepFailures.inc({ kind, reason: event.reason ?? "CommandFailed" });
@@ -15,13 +17,8 @@ export function countReconciles(manager: ControllerManager, metrics: OperatorMet
   });
 }
 
-/** Gauges read at scrape time: queue depth and the SSH pool's counters. */
-export function sampleGauges(
-  manager: ControllerManager,
-  pool: () => PoolStats,
-  metrics: OperatorMetrics,
-): void {
-  metrics.queueDepth.set(manager.queue.length);
+/** Gauges read at scrape time: the SSH pool's counters. */
+export function samplePool(pool: () => PoolStats, metrics: OperatorMetrics): void {
   const stats = pool();
   metrics.sshOpenConnections.reset();
   metrics.sshRoundTrips.reset();

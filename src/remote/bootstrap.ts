@@ -61,7 +61,10 @@ export async function ensureKeyAuthorized(req: BootstrapRequest): Promise<Bootst
   return outcome;
 }
 
-async function keyWorks(req: BootstrapRequest): Promise<boolean> {
+/** Whether the login accepts this key (one connection, nothing run). */
+export async function keyWorks(
+  req: Pick<BootstrapRequest, "target" | "privateKey" | "pool">,
+): Promise<boolean> {
   try {
     await withPool({ ...req.pool, connectAttempts: 1 }, (pool) =>
       pool.host({ ...req.target, privateKey: req.privateKey }).connection.acquire(),

@@ -1,7 +1,7 @@
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.js";
-import { backoffDelay, delay, type BackoffOptions } from "./backoff.js";
+import { backoffDelay, delay, type BackoffOptions } from "../util/backoff.js";
 import { AuthFailed, RemoteError, Unreachable } from "./errors.js";
 import { checkHostKey, hostKeyAlgorithmsFor, type HostKeyPolicy, type KnownHosts } from "./hostkeys.js";
 

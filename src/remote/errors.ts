@@ -1,9 +1,14 @@
-import { redactLines } from "./redact.js";
+import type { Classified } from "../util/errors.js";
 
-/** Typed failures of remote work; the runtime maps each to a condition reason and a backoff. */
-export class RemoteError extends Error {
+/** Typed failures of remote work, each classified here: its condition reason and whether to retry. */
+export class RemoteError extends Error implements Classified {
   /** Whether retrying later may succeed without a person acting. */
   readonly retryable: boolean = true;
+
+  /** The condition reason: the error's name (a timeout is a failed command too). */
+  get reason(): string {
+    return this.name === "CommandTimeout" ? "CommandFailed" : this.name;
+  }
 }
 
 /** The host could not be reached, or the connection dropped. */
@@ -45,21 +50,18 @@ export class AuthFailed extends RemoteError {
   }
 }
 
-/** A remote command exited non-zero. Its stderr tail is redacted here, before anything keeps it. */
+/** A remote command exited non-zero. Its stderr tail was redacted as it arrived (exec.ts). */
 export class CommandFailed extends RemoteError {
-  readonly stderrTail: string[];
   constructor(
     readonly purpose: string,
     readonly exitCode: number | null,
-    stderrTail: string[],
+    readonly stderrTail: string[],
     readonly signal?: string,
   ) {
     const how = exitCode === null ? `was killed (${signal ?? "unknown signal"})` : `exited ${exitCode}`;
-    const redacted = redactLines(stderrTail);
-    const tail = redacted.length ? `: ${redacted.join(" | ")}` : "";
+    const tail = stderrTail.length ? `: ${stderrTail.join(" | ")}` : "";
     super(`${purpose} ${how}${tail}`);
     this.name = "CommandFailed";
-    this.stderrTail = redacted;
   }
 }
 

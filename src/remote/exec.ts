@@ -5,7 +5,7 @@ import type { Connection, Live } from "./connection.js";
 import { CommandFailed, CommandTimeout, Unreachable } from "./errors.js";
 import { DEFAULT_TIMEOUT_MS, KILL_AFTER_SECONDS } from "./command.js";
 import { LineSplitter, Tail } from "./lines.js";
-import { redactLine } from "./redact.js";
+import { Redactor, redactText } from "./redact.js";
 
 const STDERR_TAIL_LINES = 20;
 /** Past the remote timeout and its KILL grace, the channel itself is closed locally. */
@@ -54,10 +54,11 @@ function classify(
   const remoteTimeout = (c.exitCode === 124 || c.exitCode === 137) && ms >= opts.timeoutMs;
   if (c.deadlineHit || remoteTimeout) throw new CommandTimeout(opts.purpose, opts.timeoutMs, tail);
   if (!c.gotExit) throw new CommandFailed(opts.purpose, null, tail, "channel closed without an exit status");
+  const stdout = Buffer.concat(c.stdout).toString("utf8");
   const result: ExecResult = {
     exitCode: c.exitCode,
-    stdout: Buffer.concat(c.stdout).toString("utf8"),
-    stderr: Buffer.concat(c.stderr).toString("utf8"),
+    stdout: opts.rawStdout ? stdout : redactText(stdout),
+    stderr: redactText(Buffer.concat(c.stderr).toString("utf8")),
     ...(c.signal ? { signal: c.signal } : {}),
   };
   if (c.exitCode !== 0 && !opts.allowFailure)
@@ -80,11 +81,15 @@ function collect(
     gotExit: false,
     deadlineHit: false,
   };
-  const lineSink = (stream: StreamName) => (line: string) => {
-    if (stream === "stderr") c.stderrTail.push(line);
-    if (log.isLevelEnabled("debug"))
-      log.debug({ purpose: opts.purpose, stream, line: redactLine(line) }, "output");
-    opts.onLine?.(stream, line);
+  // Remote text enters here: every line is redacted before anything sees or keeps it.
+  const lineSink = (stream: StreamName) => {
+    const redactor = new Redactor();
+    return (raw: string) => {
+      const line = redactor.line(raw);
+      if (stream === "stderr") c.stderrTail.push(line);
+      if (log.isLevelEnabled("debug")) log.debug({ purpose: opts.purpose, stream, line }, "output");
+      opts.onLine?.(stream, line);
+    };
   };
   const out = new LineSplitter(lineSink("stdout"));
   const err = new LineSplitter(lineSink("stderr"));

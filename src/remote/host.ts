@@ -3,6 +3,7 @@ import { buildRemoteCommand, DEFAULT_TIMEOUT_MS, scriptArgv, STREAM_WATCHDOG } f
 import type { Connection } from "./connection.js";
 import { UnexpectedOutput } from "./errors.js";
 import { runCommand } from "./exec.js";
+import { redactText } from "./redact.js";
 import type { Semaphore } from "./semaphore.js";
 import { readRemoteFile, uploadFile } from "./sftp.js";
 import { startStream } from "./stream.js";
@@ -31,11 +32,16 @@ export class SshHost implements RemoteHost {
 
   async observe<T = unknown>(script: string, args: readonly string[], opts: ExecOptions): Promise<T> {
     this.connection.counters.observe++;
-    const { stdout } = await this.run(scriptArgv(script, args), { ...opts, allowFailure: false });
+    // Our script's JSON, parsed and never kept as text: redacting it could break its syntax.
+    const { stdout } = await this.run(scriptArgv(script, args), {
+      ...opts,
+      allowFailure: false,
+      rawStdout: true,
+    });
     try {
       return JSON.parse(stdout) as T;
     } catch (err) {
-      const start = stdout.slice(0, 120).replace(/\s+/g, " ");
+      const start = redactText(stdout.slice(0, 120)).replace(/\s+/g, " ");
       throw new UnexpectedOutput(
         opts.purpose,
         `not JSON (${(err as Error).message}); output began: ${start}`,

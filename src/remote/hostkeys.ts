@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { writeFileAtomic } from "../workspace/atomic.js";
+import { writeFileAtomic } from "../util/atomic.js";
 import { HostKeyChanged, HostKeyUnknown, type RemoteError } from "./errors.js";
 
 /** How a host's key is trusted: a pinned fingerprint wins, then known_hosts, then TOFU. */
@@ -120,6 +120,16 @@ export class KnownHosts {
       const name = knownHostsName(host, port);
       const rest = withoutHost(await this.text(), name);
       await writeFileAtomic(this.path, `${rest}${name} ${keyType} ${keyBlob.toString("base64")}\n`, 0o644);
+    });
+  }
+
+  /** Drop every plain entry of host:port; no write when there is none. */
+  remove(host: string, port: number): Promise<void> {
+    return this.serialized(async () => {
+      const name = knownHostsName(host, port);
+      const text = await this.text();
+      const rest = withoutHost(text, name);
+      if (rest !== text) await writeFileAtomic(this.path, rest, 0o644);
     });
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { rootLogger, type Logger } from "../log.js";
-import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import { DEFAULT_BACKOFF, type BackoffOptions } from "../util/backoff.js";
 import {
   Connection,
   targetId,

@@ -3,6 +3,7 @@ import type { Logger } from "../log.js";
 import type { Connection } from "./connection.js";
 import { Unreachable } from "./errors.js";
 import { LineSplitter } from "./lines.js";
+import { Redactor } from "./redact.js";
 import type { RemoteStream } from "./types.js";
 import { closeHard } from "./exec.js";
 
@@ -58,8 +59,12 @@ export function startStream(
 /** Attach every listener at once, before any event can be missed. */
 function listen(channel: ClientChannel, onLine: (line: string) => void, purpose: string, log: Logger) {
   let exited = false;
-  const stdout = new LineSplitter(onLine);
-  const stderr = new LineSplitter((line) => log.debug({ purpose, stream: "stderr", line }, "output"));
+  // Remote text enters here: every line is redacted before anything sees or keeps it.
+  const [out, err] = [new Redactor(), new Redactor()];
+  const stdout = new LineSplitter((line) => onLine(out.line(line)));
+  const stderr = new LineSplitter((line) =>
+    log.debug({ purpose, stream: "stderr", line: err.line(line) }, "output"),
+  );
   channel.on("data", (chunk: Buffer) => stdout.push(chunk));
   channel.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
   channel.on("exit", () => (exited = true));

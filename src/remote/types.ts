@@ -15,6 +15,12 @@ export interface ExecOptions {
   onLine?: (stream: StreamName, line: string) => void;
   /** Resolve with the result instead of throwing CommandFailed on a non-zero exit. */
   allowFailure?: boolean;
+  /**
+   * Output is redacted as it arrives (redact.ts). With rawStdout, ExecResult.stdout is what
+   * the command printed, unredacted: for data we parse (our JSON, an archive), never for
+   * text that is kept or shown. Lines, logs, stderr and errors stay redacted.
+   */
+  rawStdout?: boolean;
 }
 
 export interface ExecResult {

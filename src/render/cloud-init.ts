@@ -18,10 +18,15 @@ export interface UserDataInput {
   disableAfterFirstBoot: boolean;
 }
 
-/** After the first boot cloud-init has done its work; later boots must not redo it. */
+/**
+ * After the first boot cloud-init has done its work; later boots must not redo it. The marker
+ * file comes last: `cloud-init status --wait` reports "disabled" as soon as it exists, and the
+ * `systemctl disable` before it takes minutes under software emulation (a daemon reload per
+ * unit, seen with cloud-init 22.4 on Debian 12).
+ */
 const DISABLE_CLOUD_INIT = [
-  "touch /etc/cloud/cloud-init.disabled",
   "systemctl disable cloud-config.service cloud-final.service cloud-init-local.service cloud-init.service",
+  "touch /etc/cloud/cloud-init.disabled",
 ];
 
 /** The NoCloud user-data (cloud-config) of a VM. Built as data, so every value is YAML-safe. */

@@ -8,3 +8,5 @@ export * from "./virtualbmc.js";
 export * from "./shell-rc.js";
 export * from "./sudoers.js";
 export * from "./container-images.js";
+export * from "./sushy.js";
+export * from "./instackenv.js";

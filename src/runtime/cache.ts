@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
-import { keyString, type Kind, type LabObject, type ObjectKey } from "../api/index.js";
-import type { Origin } from "../sources/source.js";
+import {
+  keyString,
+  reconcileRequestOf,
+  SUSPENDED_ANNOTATION,
+  type Kind,
+  type LabObject,
+  type ObjectKey,
+  type Origin,
+} from "../api/index.js";
+import type { DesiredEntry, DesiredObjects } from "../controllers/contract.js";
 
 /** The desired state the reconcilers read: the last good object of every key. */
-export interface CacheEntry {
-  object: LabObject;
-  origin: Origin;
-  specHash: string;
-  /** Errors from the latest input, when it was invalid (the object keeps its last good spec). */
-  inputErrors: string[];
-  /** Set when the source no longer has the object: cleanup is due. */
-  deleting: boolean;
-}
+export type CacheEntry = DesiredEntry;
 
 export function objectKey(object: LabObject): ObjectKey {
   return { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
@@ -21,7 +21,7 @@ export function specHash(object: LabObject): string {
   return createHash("sha256").update(stableJson(object.spec)).digest("hex").slice(0, 16);
 }
 
-export class ObjectCache {
+export class ObjectCache implements DesiredObjects {
   private readonly entries = new Map<string, CacheEntry>();
 
   get(key: ObjectKey): CacheEntry | undefined {
@@ -38,7 +38,8 @@ export class ObjectCache {
       before.specHash !== hash ||
       before.inputErrors.length > 0 ||
       before.deleting ||
-      before.object.metadata.generation !== object.metadata.generation;
+      before.object.metadata.generation !== object.metadata.generation ||
+      requests(before.object) !== requests(object);
     this.entries.set(key, { object, origin, specHash: hash, inputErrors: [], deleting: false });
     return changed;
   }
@@ -97,4 +98,12 @@ export function stableJson(value: unknown): string {
     return `{${fields.join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * What an object asks of the operator outside its spec (a reconcile request, a labctl
+ * suspend mark): a change re-queues it, without a new generation.
+ */
+function requests(object: LabObject): string {
+  return `${reconcileRequestOf(object) ?? ""}|${object.metadata.annotations?.[SUSPENDED_ANNOTATION] ?? ""}`;
 }

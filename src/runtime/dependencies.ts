@@ -1,51 +1,21 @@
 import type { LabObject, ObjectKey } from "../api/index.js";
-import type { ObjectCache } from "./cache.js";
+import type { DesiredObjects } from "../controllers/contract.js";
 import { objectKey } from "./cache.js";
 
-/** The objects an object waits for: its Manager, and for an undercloud its networks. */
-export function dependenciesOf(object: LabObject): ObjectKey[] {
-  const namespace = object.metadata.namespace;
-  switch (object.kind) {
-    case "LabManager":
-      return [];
-    case "LibvirtNetwork":
-      return [{ kind: "LabManager", namespace, name: object.spec.managerRef.name }];
-    case "TripleOUndercloud":
-      return [
-        { kind: "LabManager", namespace, name: object.spec.managerRef.name },
-        ...object.spec.nics.map((nic) => ({
-          kind: "LibvirtNetwork" as const,
-          namespace,
-          name: nic.networkRef.name,
-        })),
-      ];
-  }
+/** Who waits for whom, and whose desired state reads whom: the kinds' declarations. */
+export interface ObjectGraph {
+  dependsOn(object: LabObject): ObjectKey[];
+  readers(object: LabObject): ObjectKey[];
 }
 
+const sameKey = (a: ObjectKey, b: ObjectKey) =>
+  a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+
 /** The objects that wait for key: re-queued when it changes. */
-export function dependentsOf(cache: ObjectCache, key: ObjectKey): ObjectKey[] {
+export function dependentsOf(graph: ObjectGraph, cache: DesiredObjects, key: ObjectKey): ObjectKey[] {
   return cache
     .list()
     .map((entry) => entry.object)
-    .filter((object) =>
-      dependenciesOf(object).some(
-        (dep) => dep.kind === key.kind && dep.namespace === key.namespace && dep.name === key.name,
-      ),
-    )
+    .filter((object) => graph.dependsOn(object).some((dep) => sameKey(dep, key)))
     .map(objectKey);
-}
-
-/**
- * The objects whose desired state reads this one, re-queued whenever it is added, changed
- * or gone: a LabManager allows its networks' bridges in qemu's bridge.conf.
- */
-export function readersOf(object: LabObject): ObjectKey[] {
-  if (object.kind !== "LibvirtNetwork") return [];
-  return [{ kind: "LabManager", namespace: object.metadata.namespace, name: object.spec.managerRef.name }];
-}
-
-/** The Manager an object lives on (itself for a LabManager): the unit of write serialization. */
-export function managerOf(object: LabObject): string {
-  const name = object.kind === "LabManager" ? object.metadata.name : object.spec.managerRef.name;
-  return `${object.metadata.namespace}/${name}`;
 }

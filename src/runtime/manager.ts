@@ -1,47 +1,78 @@
-import { keyString, ConditionType, Reason, type Kind, type LabObject, type ObjectKey } from "../api/index.js";
+import { keyString, type Kind, type LabObject, type ObjectKey, type Origin } from "../api/index.js";
+import type { Reconciler, StepEvent } from "../controllers/contract.js";
+import { objectGraph } from "../controllers/index.js";
+import type { StateStore } from "../controllers/state.js";
 import type { Logger } from "../log.js";
-import type { Origin, SourceHandler } from "../sources/source.js";
-import { Backoff } from "./backoff.js";
+import type { ObjectConditions } from "../observability/object-conditions.js";
+import type { SourceHandler } from "../sources/source.js";
+import { Backoff, jittered } from "../util/backoff.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 import { ObjectCache, objectKey } from "./cache.js";
-import { markReconciling, removeCondition, setCondition, isTrue, getCondition } from "./conditions.js";
-import { dependentsOf, readersOf } from "./dependencies.js";
-import { KeyedMutex } from "./keyedmutex.js";
-import type { ReconcileContext, Reconciler, StepEvent } from "./reconciler.js";
-import { emptyState, recordEvent, type ObjectState, type StateStore } from "./state.js";
-import { WorkQueue } from "./workqueue.js";
+import { dependentsOf, type ObjectGraph } from "./dependencies.js";
+import { KindQueues, type WorkerLimits } from "./queues.js";
+import { resultOf, type Instruments, type QueueInstrument, type ReconcileInstrument } from "./instruments.js";
+import { reconcileOnce, reportInvalidInput, type ReconcileDeps, type Reconciled } from "./reconcile-once.js";
 
 export interface ManagerOptions {
   reconcilers: Record<Kind, Reconciler>;
   states: StateStore;
   log: Logger;
-  workers?: number;
+  /** Workers per kind (one number for all, or per kind). */
+  workers?: WorkerLimits;
   mutate?: boolean;
+  /** Who waits for whom (default: as the kinds declare it). */
+  graph?: ObjectGraph;
+  /** Spread of resyncs around their interval (default ±10 %); 0 for none. */
+  resyncJitter?: number;
+  random?: () => number;
 }
 
 export type StepListener = (kind: ObjectKey["kind"], event: StepEvent, key: ObjectKey) => void;
 export type ReconcileListener = (key: ObjectKey, outcome: "ok" | "error", durationMs: number) => void;
 
 /**
- * The controller manager: sources feed the cache, every change only enqueues a key, and
- * workers run the kind's reconciler for a key with per-key backoff on error.
+ * The controller manager: sources feed the cache, every change only enqueues a key, and each
+ * kind's workers run its reconciler for a key. A retryable failure backs off per key; a
+ * terminal one waits for the resync (or a change) instead; resyncs are jittered.
  */
 export class ControllerManager implements SourceHandler {
   readonly cache = new ObjectCache();
-  readonly queue = new WorkQueue();
   readonly hostLock = new KeyedMutex();
-  private readonly backoff = new Backoff();
+  readonly queue: KindQueues;
+  /** Keys reconciled at least once since start. */
+  readonly reconciledOnce = new Set<string>();
+  private readonly backoff: Backoff;
   private readonly abort = new AbortController();
   private readonly keys = new Map<string, ObjectKey>();
+  private readonly graph: ObjectGraph;
   private workers: Promise<void>[] = [];
   private isSynced = false;
   private sourceErrorList: string[] = [];
   private readonly listeners: ReconcileListener[] = [];
-  private readonly invalidUnseen = new Map<string, string[]>();
   private readonly stepListeners: StepListener[] = [];
-  /** Keys reconciled at least once since start. */
-  readonly reconciledOnce = new Set<string>();
+  private readonly invalidUnseen = new Map<string, string[]>();
+  private reporting: Promise<void> = Promise.resolve();
+  private readonly instruments = new Map<Kind, { reconciles: ReconcileInstrument; queue: QueueInstrument }>();
+  private readonly conditions = new Map<string, ObjectConditions>();
 
-  constructor(private readonly opts: ManagerOptions) {}
+  private readonly deps: ReconcileDeps;
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.deps = {
+      states: opts.states,
+      cache: this.cache,
+      hostLock: this.hostLock,
+      log: opts.log,
+      signal: this.abort.signal,
+      mutate: opts.mutate ?? true,
+      emitStep: (key, event) => {
+        for (const listener of this.stepListeners) listener(key.kind, event, key);
+      },
+    };
+    this.queue = new KindQueues(opts.workers);
+    this.graph = opts.graph ?? objectGraph;
+    this.backoff = new Backoff(500, 5 * 60_000, opts.random);
+  }
 
   /** Called after every reconcile (metrics, progress, settle checks). */
   onReconciled(listener: ReconcileListener): void {
@@ -53,11 +84,6 @@ export class ControllerManager implements SourceHandler {
     this.stepListeners.push(listener);
   }
 
-  private notify(key: ObjectKey, outcome: "ok" | "error", started: number): void {
-    this.reconciledOnce.add(keyString(key));
-    for (const listener of this.listeners) listener(key, outcome, Date.now() - started);
-  }
-
   get hasSynced(): boolean {
     return this.isSynced;
   }
@@ -66,11 +92,16 @@ export class ControllerManager implements SourceHandler {
     return this.sourceErrorList;
   }
 
+  /** Retries counted per key since its last success (backoff; a terminal failure counts none). */
+  failuresOf(key: ObjectKey): number {
+    return this.backoff.failuresOf(keyString(key));
+  }
+
   // --- SourceHandler: events only enqueue keys ---
   upsert(object: LabObject, origin: Origin): void {
     if (!this.cache.upsert(object, origin)) return;
     this.enqueue(objectKey(object));
-    for (const reader of readersOf(object)) this.enqueue(reader);
+    for (const reader of this.graph.readers(object)) this.enqueue(reader);
   }
 
   invalid(key: ObjectKey, errors: string[]): void {
@@ -79,6 +110,11 @@ export class ControllerManager implements SourceHandler {
     } else {
       // Not seen valid in this process: its last good spec may be in saved state.
       this.invalidUnseen.set(keyString(key), errors);
+      this.reporting = this.reporting
+        .then(() => reportInvalidInput(this.opts.states, key, errors, this.opts.mutate ?? true))
+        .catch((err: Error) =>
+          this.opts.log.warn({ err: err.message, key: keyString(key) }, "reporting invalid input"),
+        );
     }
   }
 
@@ -99,7 +135,7 @@ export class ControllerManager implements SourceHandler {
   enqueue(key: ObjectKey): void {
     const id = keyString(key);
     this.keys.set(id, key);
-    this.queue.add(id);
+    this.queue.of(key.kind).add(id);
   }
 
   /**
@@ -107,6 +143,7 @@ export class ControllerManager implements SourceHandler {
    * invalid now, deleted when their manifest went away while we were down.
    */
   async adoptSavedState(): Promise<void> {
+    await this.reporting;
     for (const state of await this.opts.states.list()) {
       const key = { kind: state.kind, namespace: state.namespace, name: state.name };
       if (this.cache.get(key) || !state.lastGoodObject) continue;
@@ -118,8 +155,9 @@ export class ControllerManager implements SourceHandler {
   }
 
   start(): void {
-    const n = this.opts.workers ?? 4;
-    for (let i = 0; i < n; i++) this.workers.push(this.work());
+    for (const kind of Object.keys(this.opts.reconcilers) as Kind[]) {
+      for (let i = 0; i < this.queue.workersOf(kind); i++) this.workers.push(this.work(kind));
+    }
   }
 
   /** Stop taking keys, let running reconciles finish their current step, then return. */
@@ -127,26 +165,61 @@ export class ControllerManager implements SourceHandler {
     this.abort.abort();
     this.queue.shutDown();
     await Promise.all(this.workers);
+    await this.flushReports();
   }
 
-  private async work(): Promise<void> {
+  /** Invalid-input reports still being written to saved state (stop must not outrun them). */
+  async flushReports(): Promise<void> {
+    await this.reporting;
+  }
+
+  /**
+   * Report reconciles and queues to metrics (controller-runtime's and client-go's names);
+   * call before start().
+   */
+  instrument(instruments: Instruments): void {
+    for (const kind of Object.keys(this.opts.reconcilers) as Kind[]) {
+      const reconciles = instruments.reconciles(kind);
+      reconciles.setMaxConcurrentReconciles(this.queue.workersOf(kind));
+      const queue = instruments.queue(kind);
+      this.queue.of(kind).observer = queue;
+      this.instruments.set(kind, { reconciles, queue });
+    }
+  }
+
+  /** Scrape time: the in-progress gauges of each queue. */
+  sampleInstruments(): void {
+    for (const { queue } of this.instruments.values()) queue.sample();
+  }
+
+  /** Every object's conditions as last saved (for labop_object_condition; no store read). */
+  objectConditions(): ObjectConditions[] {
+    return [...this.conditions.values()];
+  }
+
+  private async work(kind: Kind): Promise<void> {
+    const queue = this.queue.of(kind);
     for (;;) {
-      const id = await this.queue.get();
+      const id = await queue.get();
       if (id === undefined) return;
       const started = Date.now();
+      const finished = this.instruments.get(kind)?.reconciles.started();
       let outcome: "ok" | "error" | undefined;
       try {
-        outcome = await this.reconcileKey(id);
+        const done = await this.reconcileKey(id);
+        outcome = done?.outcome;
+        finished?.(resultOf(done), { terminal: done?.outcome === "error" && done.next.retry !== "backoff" });
       } catch (err) {
         // The state store failed (an API server restarting): never let that end a worker.
         outcome = "error";
+        finished?.("error");
         this.opts.log.warn(
           { key: id, err: (err as Error).message },
           "state store failed; retrying with backoff",
         );
-        this.queue.addAfter(id, this.backoff.next(id));
+        this.retryWithBackoff(kind, id);
       } finally {
-        this.queue.done(id);
+        queue.done(id);
       }
       // After done(): listeners (settle checks) see the key as no longer pending.
       const key = this.keys.get(id);
@@ -154,134 +227,41 @@ export class ControllerManager implements SourceHandler {
     }
   }
 
-  private async reconcileKey(id: string): Promise<"ok" | "error" | undefined> {
+  private retryWithBackoff(kind: Kind, id: string): void {
+    this.instruments.get(kind)?.queue.retried();
+    this.queue.of(kind).addAfter(id, this.backoff.next(id));
+  }
+
+  private notify(key: ObjectKey, outcome: "ok" | "error", started: number): void {
+    this.reconciledOnce.add(keyString(key));
+    for (const listener of this.listeners) listener(key, outcome, Date.now() - started);
+  }
+
+  private async reconcileKey(id: string): Promise<Reconciled | undefined> {
     const key = this.keys.get(id);
     const entry = key && this.cache.get(key);
     if (!key || !entry) return undefined;
-    const log = this.opts.log.child({ kind: key.kind, namespace: key.namespace, name: key.name });
-    const state = await this.prepareState(
-      key,
-      entry.object,
-      entry.specHash,
-      entry.inputErrors,
-      entry.deleting,
-    );
-    const readyBefore = isTrue(state.status.conditions, ConditionType.Ready);
-    const ctx: ReconcileContext = {
-      key,
-      entry,
-      state,
-      checkpoint: () => this.opts.states.save(state),
-      cache: this.cache,
-      states: this.opts.states,
-      hostLock: this.hostLock,
-      log,
-      signal: this.abort.signal,
-      mutate: this.opts.mutate ?? true,
-      emitStep: (event) => {
-        for (const listener of this.stepListeners) listener(key.kind, event, key);
-      },
-    };
-    let outcome: "ok" | "error" = "ok";
-    try {
-      const result = await this.opts.reconcilers[key.kind](ctx);
-      this.backoff.forget(id);
-      if (result.deleted) {
-        await this.finishDeletion(key);
-        return "ok";
-      }
-      await this.opts.states.save(state);
-      if (result.requeueAfterMs !== undefined) this.queue.addAfter(id, result.requeueAfterMs);
-    } catch (err) {
-      outcome = "error";
-      await this.recordFailure(ctx, err as Error);
-      this.queue.addAfter(id, this.backoff.next(id));
-    }
-    if (readyBefore !== isTrue(state.status.conditions, ConditionType.Ready)) {
-      for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
-    }
-    return outcome;
+    const done = await reconcileOnce(this.deps, this.opts.reconcilers[key.kind], key, entry);
+    const queue = this.queue.of(key.kind);
+    if (done.next.retry === "backoff") this.retryWithBackoff(key.kind, id);
+    else this.backoff.forget(id);
+    if (done.deleted) this.conditions.delete(id);
+    else this.conditions.set(id, { ...key, status: { conditions: done.state.status.conditions } });
+    if (done.next.retry === "after")
+      queue.addAfter(id, jittered(done.next.ms, this.opts.resyncJitter ?? 0.1, this.opts.random));
+    if (done.deleted) this.forgetDeleted(key, entry.object);
+    else if (done.readyChanged) for (const d of dependentsOf(this.graph, this.cache, key)) this.enqueue(d);
+    return done;
   }
 
-  /** Load state, bump the generation on a spec change, and report invalid input. */
-  private async prepareState(
-    key: ObjectKey,
-    object: LabObject,
-    hash: string,
-    inputErrors: string[],
-    deleting: boolean,
-  ): Promise<ObjectState> {
-    const state =
-      (await this.opts.states.load(key.kind, key.namespace, key.name)) ??
-      emptyState(key.kind, key.namespace, key.name);
-    state.createdAt ??= new Date().toISOString();
-    if (state.specHash !== hash && !deleting) {
-      state.generation += 1;
-      state.specHash = hash;
-      state.lastGoodObject = object;
-    }
-    // Kubernetes mode: the API server's generation is the one kubectl and kstatus compare.
-    const served = object.metadata.generation;
-    if (served !== undefined && !deleting && !inputErrors.length) state.generation = served;
-    const conditions = state.status.conditions;
-    state.status.conditions = inputErrors.length
-      ? setCondition(
-          conditions,
-          {
-            type: "InputValid",
-            status: "False",
-            reason: Reason.InvalidSpec,
-            message: `latest manifest is invalid, last good spec kept: ${summarizeErrors(inputErrors)}`,
-          },
-          state.generation,
-        )
-      : removeCondition(conditions, "InputValid");
-    return state;
-  }
-
-  private async recordFailure(ctx: ReconcileContext, err: Error): Promise<void> {
-    const { state, log } = ctx;
-    log.warn({ err: err.message }, "reconcile failed; retrying with backoff");
-    const reason = errorReason(err);
-    if (getCondition(state.status.conditions, ConditionType.Stalled)?.status !== "True") {
-      state.status.conditions = markReconciling(
-        state.status.conditions,
-        reason,
-        err.message,
-        state.generation,
-      );
-    }
-    recordEvent(state, "Warning", reason, err.message);
-    await this.opts.states.save(state);
-  }
-
-  private async finishDeletion(key: ObjectKey): Promise<void> {
-    const gone = this.cache.get(key)?.object;
-    await this.opts.states.remove(key.kind, key.namespace, key.name);
+  /**
+   * Forget a deleted object; what waited for it, what read it and what it waited for (a
+   * LabManager waiting for its dependents to go) look again.
+   */
+  private forgetDeleted(key: ObjectKey, gone: LabObject): void {
     this.cache.forget(key);
-    for (const dependent of dependentsOf(this.cache, key)) this.enqueue(dependent);
-    for (const reader of gone ? readersOf(gone) : []) this.enqueue(reader);
-  }
-}
-
-/** At most this many input errors are spelled out in a condition message. */
-const ERRORS_IN_MESSAGE = 5;
-
-function summarizeErrors(errors: string[]): string {
-  const shown = errors.slice(0, ERRORS_IN_MESSAGE).join("; ");
-  const more = errors.length - ERRORS_IN_MESSAGE;
-  return more > 0 ? `${shown}; and ${more} more (labctl validate lists them all)` : shown;
-}
-
-export function errorReason(err: Error): string {
-  switch (err.name) {
-    case "Unreachable":
-    case "HostKeyChanged":
-    case "CommandFailed":
-    case "CommandTimeout":
-    case "AuthFailed":
-      return err.name === "CommandTimeout" ? Reason.CommandFailed : err.name;
-    default:
-      return "ReconcileError";
+    for (const dependent of dependentsOf(this.graph, this.cache, key)) this.enqueue(dependent);
+    for (const reader of this.graph.readers(gone)) this.enqueue(reader);
+    for (const dep of this.graph.dependsOn(gone)) if (this.cache.get(dep)?.deleting) this.enqueue(dep);
   }
 }

@@ -1,7 +1,7 @@
 import { keyString, type ObjectKey } from "../api/index.js";
-import { getCondition } from "./conditions.js";
+import { getCondition } from "../machines/conditions.js";
 import type { ControllerManager } from "./manager.js";
-import type { ObjectState, StateStore } from "./state.js";
+import type { ObjectState, StateStore } from "../controllers/state.js";
 
 export interface SettleOutcome {
   ok: boolean;
@@ -15,7 +15,10 @@ export function isSettled(state: ObjectState | undefined): boolean {
   if (!state) return false;
   const ready = getCondition(state.status.conditions, "Ready");
   if (ready?.status === "True" && state.status.observedGeneration === state.generation) return true;
-  return getCondition(state.status.conditions, "Stalled")?.status === "True";
+  const stopped = ["Stalled", "Suspended"].some(
+    (t) => getCondition(state.status.conditions, t)?.status === "True",
+  );
+  return stopped;
 }
 
 /**

@@ -3,7 +3,18 @@
  * is never handed to two workers at once, and a key added while it is being processed is
  * handed out again after `done`.
  */
+/** What the queue tells its metrics (client-go's queue metrics: adds, gets, dones). */
+export interface QueueObserver {
+  /** The key entered the queue (a duplicate add that was absorbed does not count). */
+  added(key: string): void;
+  /** A worker got the key. */
+  taken(key: string): void;
+  /** The worker is done with it. */
+  done(key: string): void;
+}
+
 export class WorkQueue {
+  observer?: QueueObserver;
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
@@ -13,12 +24,19 @@ export class WorkQueue {
 
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
+    this.observer?.added(key);
     this.dirty.add(key);
     if (this.processing.has(key)) return;
+    this.push(key);
+  }
+
+  /** Into the queue, or straight to a worker that waits. */
+  private push(key: string): void {
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.observer?.taken(key);
       waiter(key);
     } else {
       this.queue.push(key);
@@ -46,6 +64,7 @@ export class WorkQueue {
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.observer?.taken(key);
       return key;
     }
     if (this.shuttingDown) return undefined;
@@ -54,10 +73,9 @@ export class WorkQueue {
 
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
-      this.dirty.delete(key);
-      this.add(key);
-    }
+    this.observer?.done(key);
+    // Added again while processed: counted when it was added; now it is queued.
+    if (this.dirty.has(key)) this.push(key);
   }
 
   get length(): number {

@@ -1,5 +1,5 @@
-import { keyString } from "../api/index.js";
-import { formatError, validateManifests } from "../manifests/index.js";
+import { API_KINDS, keyString, type ApiKind } from "../api/index.js";
+import { formatError, validateManifests, type ManifestError } from "../manifests/index.js";
 import type { LoadError, ManifestLoader } from "./filesource.js";
 
 /**
@@ -12,6 +12,7 @@ export const loadValidManifests: ManifestLoader = async (paths) => {
     file: e.source.file,
     key: e.key,
     line: formatError(e),
+    ...(holdsAny(e) ? { holdsAny: true } : {}),
   }));
   const bad = new Set(errors.flatMap((e) => (e.key ? [keyString(e.key)] : [])));
   const objects = result.objects
@@ -24,3 +25,16 @@ export const loadValidManifests: ManifestLoader = async (paths) => {
     .map(({ object, source }) => ({ object, origin: { file: source.file, document: source.doc } }));
   return { objects, errors };
 };
+
+/**
+ * A file that did not read or parse, or a document that does not say which object it is
+ * (no kind or name we know, or an invalid name or namespace): it may hold any object.
+ */
+function holdsAny(e: ManifestError): boolean {
+  if (/^metadata(\.(name|namespace)|$)/.test(e.path)) return true;
+  return !e.key && !(e.name !== undefined && isApiKind(e.kind));
+}
+
+function isApiKind(kind: string | undefined): kind is ApiKind {
+  return (API_KINDS as readonly (string | undefined)[]).includes(kind);
+}

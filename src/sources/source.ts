@@ -1,10 +1,6 @@
-import type { LabObject, ObjectKey } from "../api/index.js";
+import type { LabObject, ObjectKey, Origin } from "../api/index.js";
 
-/** Where a desired object was read from, for error messages and `labctl describe`. */
-export interface Origin {
-  file?: string;
-  document?: number;
-}
+export type { Origin };
 
 /** What a source tells the runtime; the runtime turns each into queued keys. */
 export interface SourceHandler {

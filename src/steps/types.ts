@@ -1,5 +1,6 @@
 import type { Logger } from "../log.js";
 import type { RemoteHost } from "../remote/types.js";
+import type { Classified } from "../util/errors.js";
 
 /** What a step needs to act: the host, a logger, cancellation and a progress sink. */
 export interface StepContext {
@@ -12,7 +13,16 @@ export interface StepContext {
 
 /** Something applying a step creates; recorded before apply so cleanup removes only what we made. */
 export type OwnedResource = {
-  kind: "bridge" | "user" | "vbmcd" | "sudoers" | "package-set" | "file";
+  kind:
+    | "bridge"
+    | "user"
+    | "vbmcd"
+    | "sudoers"
+    | "package-set"
+    | "file"
+    | "firewall-port"
+    | "libvirt-default-network"
+    | "openstack-clients";
   name: string;
 };
 
@@ -24,8 +34,15 @@ export interface Step {
   description: string;
   /** Set when applying this step creates something that did not exist before. */
   owns?: OwnedResource;
+  /** Set when this step removes something we created: dropped from the record once it succeeded. */
+  releases?: OwnedResource;
   /** Set when the step repairs drift of something converged before ("libvirtd stopped"). */
   drift?: string;
+  /**
+   * Work that waited for another object, not for a change on the host (the nodes' handoff
+   * once the undercloud is Ready): never drift, even when the spec did not change.
+   */
+  awaited?: boolean;
   /** Idempotent: safe to re-run after a crash midway. */
   apply(ctx: StepContext): Promise<void>;
 }
@@ -34,7 +51,9 @@ export interface Step {
  * The plan refuses to continue without a person deciding (e.g. moving the NIC that carries
  * the SSH session into a bridge). The controller shows the message as a Stalled condition.
  */
-export class PlanBlocked extends Error {
+export class PlanBlocked extends Error implements Classified {
+  /** Terminal: the same plan is refused again until the spec or the host changes. */
+  readonly retryable = false;
   constructor(
     readonly reason: string,
     message: string,

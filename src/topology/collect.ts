@@ -1,10 +1,10 @@
 import type { LabObject } from "../api/index.js";
-import type { ObjectCache } from "../runtime/cache.js";
-import type { ObjectState, StateStore } from "../runtime/state.js";
+import type { DesiredObjects } from "../controllers/contract.js";
+import type { ObjectState, StateStore } from "../controllers/state.js";
 import { buildTopology, type Topology } from "./model.js";
 
 /** The running operator's topology: objects in its cache (not being deleted) and their state. */
-export async function topologyOfOperator(cache: ObjectCache, states: StateStore): Promise<Topology> {
+export async function topologyOfOperator(cache: DesiredObjects, states: StateStore): Promise<Topology> {
   const objects = cache
     .list()
     .filter((e) => !e.deleting)

@@ -5,6 +5,7 @@ const SHAPES: Record<NodeKind, string> = {
   Bridge: "cds",
   LibvirtNetwork: "ellipse",
   TripleOUndercloud: "component",
+  OvercloudNodeSet: "box",
 };
 
 const COLORS: Record<TopologyNode["ready"], string> = {

@@ -1,5 +1,5 @@
 import type { Kind, LabObject } from "../api/index.js";
-import type { ObjectState } from "../runtime/state.js";
+import type { ObjectState } from "../controllers/state.js";
 
 /** What a drawn node stands for: one of our kinds, or a bridge on a Manager. */
 export type NodeKind = Kind | "Bridge";
@@ -40,7 +40,8 @@ type Readiness = Pick<TopologyNode, "ready" | "reason" | "message">;
 const UNKNOWN: Readiness = { ready: "Unknown", reason: "NotReconciled", message: "not reconciled yet" };
 
 /**
- * The lab drawn as layers: Manager → bridges → LibvirtNetworks → undercloud VMs. A host
+ * The lab drawn as layers: Manager → bridges → LibvirtNetworks → undercloud VMs and
+ * overcloud node sets (their nodes and power states in the detail). A host
  * bridge takes its Manager's readiness, a bridge libvirt creates takes its network's.
  * Pure: the same input always gives the same, sorted output.
  */
@@ -76,6 +77,12 @@ export function buildTopology(input: TopologyInput): Topology {
         edges.push({ from: objectId("LabManager", ns, mgr), to: bid });
       }
       edges.push({ from: bid, to: id });
+    } else if (o.kind === "OvercloudNodeSet") {
+      const mgr = o.spec.managerRef.name;
+      const r = readiness(o.kind, ns, o.metadata.name);
+      nodes.set(id, node(id, o, mgr, r, nodeSetDetail(o, states.get(id))));
+      const nets = new Set(o.spec.roles.flatMap((role) => role.nics.map((n) => n.networkRef.name)));
+      for (const net of [...nets].sort()) edges.push({ from: objectId("LibvirtNetwork", ns, net), to: id });
     } else {
       const mgr = o.spec.managerRef.name;
       const r = readiness(o.kind, ns, o.metadata.name);
@@ -117,7 +124,21 @@ function bridgeNode(
   return { id, kind: "Bridge", name, namespace, manager, ...r, detail };
 }
 
-const KIND_ORDER: Record<Kind, number> = { LabManager: 0, LibvirtNetwork: 1, TripleOUndercloud: 2 };
+const KIND_ORDER: Record<Kind, number> = {
+  LabManager: 0,
+  LibvirtNetwork: 1,
+  TripleOUndercloud: 2,
+  OvercloudNodeSet: 3,
+};
+
+/** "3 nodes (ipmi): overcloud-controller-0 shut off, ..." from status.nodes, else the counts asked for. */
+function nodeSetDetail(set: Extract<LabObject, { kind: "OvercloudNodeSet" }>, state?: ObjectState): string {
+  const seen = state?.status.nodes as { name: string; powerState?: string }[] | undefined;
+  const wanted = set.spec.roles.map((r) => `${r.count} ${r.name}`).join(", ");
+  if (!seen?.length) return `nodes (${set.spec.bmc.type}): ${wanted}`;
+  const list = seen.map((n) => `${n.name} ${n.powerState ?? "unknown"}`).join(", ");
+  return `${seen.length} nodes (${set.spec.bmc.type}): ${list}`;
+}
 
 /** Managers first (their bridges exist before a network looks for them), then by name. */
 function byKindThenName(a: LabObject, b: LabObject): number {

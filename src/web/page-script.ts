@@ -6,7 +6,7 @@
 export const PAGE_SCRIPT = String.raw`
 "use strict";
 const SVG = "http://www.w3.org/2000/svg";
-const COLUMNS = ["LabManager", "Bridge", "LibvirtNetwork", "TripleOUndercloud"];
+const COLUMNS = ["LabManager", "Bridge", "LibvirtNetwork", "TripleOUndercloud", "OvercloudNodeSet"];
 const W = 230, H = 78, GAPX = 70, GAPY = 22, PAD = 20;
 
 function el(name, attrs, text) {

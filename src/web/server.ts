@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { splitAddress } from "../observability/server.js";
 import type { Topology } from "../topology/model.js";
+import { hostAllowed } from "./host-check.js";
 import { CONTENT_SECURITY_POLICY, STATUS_PAGE_HTML } from "./page.js";
 
 export interface StatusServerOptions {
@@ -31,18 +32,19 @@ const COMMON_HEADERS = {
 /**
  * The read-only status page: GET / (the page), GET /api/topology (JSON) and
  * GET /api/events (Server-Sent Events, one "topology" event per change). Nothing here
- * changes anything: every other method is refused.
+ * changes anything: every other method is refused. A request whose Host header is not a
+ * loopback name or the bound address is refused with 421 (DNS rebinding; host-check.ts).
  */
 export async function startStatusServer(opts: StatusServerOptions): Promise<StatusServer> {
   const streams = new Set<ServerResponse>();
+  const [host, port] = splitAddress(opts.address);
   const server = createServer((req, res) => {
-    handle(req, res, opts, streams).catch((err: Error) => {
+    handle(req, res, opts, streams, host).catch((err: Error) => {
       opts.onError?.(err);
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain", ...COMMON_HEADERS });
       res.end("internal error\n");
     });
   });
-  const [host, port] = splitAddress(opts.address);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
@@ -74,7 +76,14 @@ async function handle(
   res: ServerResponse,
   opts: StatusServerOptions,
   streams: Set<ServerResponse>,
+  boundHost: string,
 ): Promise<void> {
+  if (!hostAllowed(req.headers.host, boundHost)) {
+    res.writeHead(421, { "Content-Type": "text/plain", ...COMMON_HEADERS });
+    return void res.end(
+      "misdirected request: this status page answers only to localhost or its own address\n",
+    );
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain", ...COMMON_HEADERS });
     return void res.end("read-only: only GET\n");

@@ -1,6 +1,6 @@
 import ssh2 from "ssh2";
 import { readFile } from "node:fs/promises";
-import { createFileOnce, writeFileAtomic } from "./atomic.js";
+import { createFileOnce, writeFileAtomic } from "../util/atomic.js";
 import type { KeyPairPaths } from "./types.js";
 
 const { utils } = ssh2;

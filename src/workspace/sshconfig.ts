@@ -33,7 +33,12 @@ export function renderHostBlock(host: SshConfigHost, ctx: SshConfigContext): str
     `  UserKnownHostsFile ${configValue(ctx.knownHostsPath, "known_hosts path")}`,
     "  StrictHostKeyChecking yes",
   ];
-  if (host.proxyJump) lines.push(`  ProxyJump ${checkToken(host.proxyJump, "proxy jump", /^[A-Za-z0-9@._:,-]+$/)}`);
+  if (host.proxyJump) {
+    const jump = checkToken(host.proxyJump, "proxy jump", /^[A-Za-z0-9@._:,-]+$/);
+    if (jump.split(",").includes(alias)) throw new TypeError(`ssh.config alias ${alias} cannot jump through itself`);
+    lines.push(`  ProxyJump ${jump}`);
+  }
+  if (host.hostKeyAlias) lines.push(`  HostKeyAlias ${checkToken(host.hostKeyAlias, "host key alias", /^[A-Za-z0-9][A-Za-z0-9._-]*$/)}`);
   lines.push(endMarker(alias));
   return lines.join("\n") + "\n";
 }

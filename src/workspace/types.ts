@@ -10,6 +10,20 @@ export interface KeyPairPaths {
   publicKey: string;
 }
 
+/** The object a workspace secret belongs to. */
+export interface SecretOwner {
+  kind: "LabManager" | "LibvirtNetwork" | "TripleOUndercloud" | "OvercloudNodeSet";
+  namespace: string;
+  name: string;
+}
+
+/**
+ * What the secret is for: the Manager login (login), the manager user (user), a VM's guest
+ * user (guest), its pre-generated host key (host), its IPMI password (bmc), an overcloud
+ * node's IPMI password (bmc-<node>, the node's domain name).
+ */
+export type SecretRole = "login" | "user" | "guest" | "host" | "bmc" | `bmc-${string}`;
+
 export interface SshConfigHost {
   /** The `Host` alias: manager-root, manager, tripleo. */
   alias: string;
@@ -18,6 +32,8 @@ export interface SshConfigHost {
   port?: number;
   identityFile: string;
   proxyJump?: string;
+  /** Name the host's key is pinned under in known_hosts (VMs: the alias, since lease addresses repeat across Managers). */
+  hostKeyAlias?: string;
 }
 
 export interface WorkspaceApi {

@@ -1,16 +1,25 @@
-import { mkdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { KnownHosts } from "../remote/hostkeys.js";
-import { createFileOnce, writeFileAtomic } from "./atomic.js";
-import { ensureKeyPairAt } from "./keys.js";
+import { createFileOnce, writeFileAtomic } from "../util/atomic.js";
+import { ensureKeyPairAt, publicKeyLineOf } from "./keys.js";
 import { generatePassword } from "./password.js";
 import { removeHostBlock, setHostBlock } from "./sshconfig.js";
-import type { KeyPairPaths, SshConfigHost, WorkspaceApi } from "./types.js";
+import type { KeyPairPaths, SecretOwner, SecretRole, SshConfigHost, WorkspaceApi } from "./types.js";
 
 /** `user@host` as used for key and password file names; refuses anything path-like. */
 function checkLogin(login: string): string {
   if (!/^[a-z_][a-z0-9_-]*@[A-Za-z0-9][A-Za-z0-9._-]*$/.test(login)) throw new TypeError(`invalid login name: ${JSON.stringify(login)}`);
   return login;
+}
+
+/** Kind, namespace and name are DNS-1123 labels (Kind a PascalCase word): safe path segments. */
+function checkOwner(owner: SecretOwner, role: SecretRole): string {
+  const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  if (!/^[A-Z][A-Za-z]+$/.test(owner.kind) || !label.test(owner.namespace) || !label.test(owner.name))
+    throw new TypeError(`invalid owner for workspace secrets: ${JSON.stringify(owner)}`);
+  if (!/^[a-z][a-z0-9-]*$/.test(role)) throw new TypeError(`invalid secret role: ${JSON.stringify(role)}`);
+  return join(owner.kind, owner.namespace, owner.name, role);
 }
 
 /**
@@ -38,7 +47,8 @@ export class Workspace implements WorkspaceApi {
 
   /** Create the directory layout (0700: it holds secrets). */
   async init(): Promise<void> {
-    for (const d of [this.dir, this.keysDir, this.passwordsDir, this.resultsDir]) await mkdir(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.dir, this.keysDir, this.passwordsDir, this.resultsDir])
+      await mkdir(d, { recursive: true, mode: 0o700 });
   }
 
   privateKeyPath(login: string): string {
@@ -63,6 +73,75 @@ export class Workspace implements WorkspaceApi {
     });
   }
 
+  /** Where an object's key of this role lives: keys/<Kind>/<namespace>/<name>/<role>. */
+  keyPathFor(owner: SecretOwner, role: SecretRole): string {
+    return join(this.keysDir, checkOwner(owner, role));
+  }
+
+  /**
+   * An object's key pair of one role, created once. Keyed by kind, namespace and name, so two
+   * objects never share a key (a Manager's login key is never a VM's host key). A key kept
+   * under the former name (`keys/<user>@<host>`, namespace default) is moved here, not replaced:
+   * a VM whose seed was consumed knows only that key.
+   */
+  keyPairFor(owner: SecretOwner, role: SecretRole, legacyLogin?: string): Promise<KeyPairPaths> {
+    const path = this.keyPathFor(owner, role);
+    return this.once(`key:${path}`, async () => {
+      await this.init();
+      if (legacyLogin && owner.namespace === "default") await this.adopt(this.privateKeyPath(legacyLogin), path, [".pub"]);
+      return ensureKeyPairAt(path, `${role}@${owner.name}`, "ed25519");
+    });
+  }
+
+  /** An object's password of one role, created once (moved from its former name, as keys are). */
+  passwordFor(owner: SecretOwner, role: SecretRole, legacyLogin?: string): Promise<string> {
+    const path = join(this.passwordsDir, checkOwner(owner, role));
+    return this.once(`password:${path}`, async () => {
+      await this.init();
+      if (legacyLogin && owner.namespace === "default") await this.adopt(join(this.passwordsDir, checkLogin(legacyLogin)), path, []);
+      await createFileOnce(path, generatePassword() + "\n", 0o600);
+      const password = (await readFile(path, "utf8")).trim();
+      if (password === "") throw new Error(`password file ${path} is empty`);
+      return password;
+    });
+  }
+
+  /**
+   * An object's key pair of one role if it exists (under its name, or its former one), never
+   * creating anything: what `labctl plan` uses, which writes nothing to the workspace.
+   */
+  async peekKeyPair(
+    owner: SecretOwner,
+    role: SecretRole,
+    legacyLogin?: string,
+  ): Promise<{ privateKey: string; publicKey: string } | undefined> {
+    const legacy = legacyLogin && owner.namespace === "default" ? this.privateKeyPath(legacyLogin) : undefined;
+    for (const path of [this.keyPathFor(owner, role), legacy]) {
+      if (!path) continue;
+      const privateKey = await readFile(path, "utf8").catch(() => undefined);
+      if (privateKey !== undefined) return { privateKey, publicKey: publicKeyLineOf(privateKey, `${role}@${owner.name}`) };
+    }
+    return undefined;
+  }
+
+  /** An object's password of one role if it exists, never creating it (see peekKeyPair). */
+  async peekPassword(owner: SecretOwner, role: SecretRole, legacyLogin?: string): Promise<string | undefined> {
+    const legacy = legacyLogin && owner.namespace === "default" ? join(this.passwordsDir, checkLogin(legacyLogin)) : undefined;
+    for (const path of [join(this.passwordsDir, checkOwner(owner, role)), legacy]) {
+      if (!path) continue;
+      const value = (await readFile(path, "utf8").catch(() => "")).trim();
+      if (value !== "") return value;
+    }
+    return undefined;
+  }
+
+  /** Remove every key and password of an object (its cleanup finished). */
+  async forgetSecrets(owner: Omit<SecretOwner, never>): Promise<void> {
+    const dir = dirname(checkOwner(owner, "login"));
+    await rm(join(this.keysDir, dir), { recursive: true, force: true });
+    await rm(join(this.passwordsDir, dir), { recursive: true, force: true });
+  }
+
   setSshConfigHost(host: SshConfigHost): Promise<void> {
     return this.editSshConfig((text) => setHostBlock(text, host, { knownHostsPath: this.knownHostsPath }));
   }
@@ -73,6 +152,11 @@ export class Workspace implements WorkspaceApi {
 
   pinHostKey(host: string, port: number, publicKeyLine: string): Promise<void> {
     return new KnownHosts(this.knownHostsPath).replace(host, port, publicKeyLine);
+  }
+
+  /** Forget the pinned keys of host:port (a host that is no longer ours to reach). */
+  unpinHostKey(host: string, port: number): Promise<void> {
+    return new KnownHosts(this.knownHostsPath).remove(host, port);
   }
 
   private editSshConfig(edit: (text: string) => string): Promise<void> {
@@ -87,6 +171,15 @@ export class Workspace implements WorkspaceApi {
     });
     this.configWrites = next;
     return next;
+  }
+
+  /** Move a file kept under its former name to its new one, unless the new one exists already. */
+  private async adopt(legacy: string, path: string, suffixes: string[]): Promise<void> {
+    const exists = (p: string) => stat(p).then(() => true, () => false);
+    if ((await exists(path)) || !(await exists(legacy))) return;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    for (const suffix of suffixes) if (await exists(legacy + suffix)) await rename(legacy + suffix, path + suffix);
+    await rename(legacy, path);
   }
 
   /** Concurrent callers for the same item share one creation. */

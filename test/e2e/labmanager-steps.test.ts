@@ -64,7 +64,7 @@ describe("LabManager steps on a bare sandbox Manager", { skip }, () => {
   }
 
   before(async () => {
-    sandbox = await startSandbox({ count: 1, prefix: "lmsteps", bridge: "labsbxlm0", subnet: "10.77.140" });
+    sandbox = await startSandbox({ count: 1, prefix: `ls${process.pid % 100_000}` });
     const m = sandbox.managers[0]!;
     const keyPath = join(sandbox.stateDir, "manager_key");
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "manager@manager", "-f", keyPath]);
@@ -72,6 +72,7 @@ describe("LabManager steps on a bare sandbox Manager", { skip }, () => {
     inputs = {
       managerPublicKey: await readFile(`${keyPath}.pub`, "utf8"),
       managerPassword: randomBytes(18).toString("base64url"),
+      owned,
     };
     pool = new HostPool({ knownHostsPath: sandbox.knownHostsPath, log });
     const privateKey = await readFile(sandbox.privateKeyPath);

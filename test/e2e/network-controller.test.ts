@@ -10,9 +10,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { stringify } from "yaml";
 import { labctl, RunningLabctl } from "./support/labctl.js";
-import { renderManagerManifest } from "./support/manifests.js";
+import { networksYaml, renderManagerManifest } from "./support/manifests.js";
 import {
   type Sandbox,
   skipUnlessSandboxCapable,
@@ -37,17 +36,6 @@ const NETWORKS = [
   { name: "public", spec: { mode: "bridge", bridge: "public", masquerade: ["10.0.2.0/24"] } },
 ];
 
-function networksYaml(): string {
-  return NETWORKS.map((n) =>
-    stringify({
-      apiVersion: "openstacklab.io/v1alpha1",
-      kind: "LibvirtNetwork",
-      metadata: { name: n.name },
-      spec: { managerRef: { name: "manager" }, ...n.spec },
-    }),
-  ).join("---\n");
-}
-
 describe(
   "LibvirtNetwork controller through labctl apply and run",
   { skip: skipUnlessSandboxCapable() },
@@ -69,7 +57,7 @@ describe(
         sandbox = await startSandbox({
           count: 1,
           variant: "prebaked",
-          prefix: "netctl",
+          prefix: `nc${process.pid % 100_000}`,
         });
         dir = await mkdtemp(join(tmpdir(), "netctl-e2e-"));
         await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => {
@@ -79,7 +67,7 @@ describe(
           // Far beyond the run tests' deadlines: what they see repaired came from an event.
           spec.resyncInterval = "10m";
         });
-        await writeFile(join(mf(), "networks.yaml"), networksYaml());
+        await writeFile(join(mf(), "networks.yaml"), networksYaml(NETWORKS));
       },
       { timeout: 20 * 60_000 },
     );

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { libvirtNetwork, type LibvirtNetwork } from "../../src/api/index.js";
-import { LibvirtEventWatcher, type LibvirtEvent } from "../../src/controllers/libvirt-events.js";
+import { EventWatcher } from "../../src/remote/event-watcher.js";
+import { networkEvents, parseLibvirtEvent, type LibvirtEvent } from "../../src/steps/network/events.js";
 import { createLogger } from "../../src/log.js";
 import { HostPool } from "../../src/remote/pool.js";
 import type { RemoteHost } from "../../src/remote/types.js";
@@ -72,7 +73,13 @@ describe("LibvirtNetwork steps on a prebaked sandbox Manager", { skip }, () => {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
   const events: Array<LibvirtEvent & { at: number }> = [];
   const queued: Array<{ name: string; at: number }> = [];
-  const watcher = new LibvirtEventWatcher({ log, onEvent: (_m, e) => events.push({ ...e, at: Date.now() }) });
+  const watcher = new EventWatcher(networkEvents, {
+    log,
+    onLine: (_m, line) => {
+      const e = parseLibvirtEvent(line);
+      if (e) events.push({ ...e, at: Date.now() });
+    },
+  });
 
   const sh = (cmd: string[]) => sshRun(sandbox!, sandbox!.managers[0]!, cmd);
   const observe = (n: LibvirtNetwork) => observeNetwork(root, n.metadata.name, HOOK_CONFIG);
@@ -125,9 +132,7 @@ describe("LibvirtNetwork steps on a prebaked sandbox Manager", { skip }, () => {
     sandbox = await startSandbox({
       count: 1,
       variant: "prebaked",
-      prefix: "netwk",
-      bridge: "labsbxnw0",
-      subnet: "10.77.150",
+      prefix: `nw${process.pid % 100_000}`,
     });
     const m = sandbox.managers[0]!;
     pool = new HostPool({ knownHostsPath: sandbox.knownHostsPath, log });
@@ -193,14 +198,10 @@ describe("LibvirtNetwork steps on a prebaked sandbox Manager", { skip }, () => {
     "watches libvirt events: a network destroyed by hand is re-queued within a second",
     { timeout: 60_000 },
     async () => {
-      const keys = SEED.map((n) => ({
-        key: { kind: "LibvirtNetwork" as const, namespace: "default", name: n.metadata.name },
-        libvirtName: n.metadata.name,
-      }));
       watcher.start(
         "default/lab",
         root,
-        () => keys,
+        () => SEED,
         (k) => queued.push({ name: k.name, at: Date.now() }),
       );
       // The stream is live once it reports something: define and undefine a probe network until it does.

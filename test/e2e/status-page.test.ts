@@ -13,9 +13,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { stringify } from "yaml";
 import { labctl, RunningLabctl } from "./support/labctl.js";
-import { renderManagerManifest } from "./support/manifests.js";
+import { networksYaml, renderManagerManifest } from "./support/manifests.js";
 import { type Sandbox, sandboxSkipReason, sshRun, startSandbox, stopSandbox } from "./support/sandbox.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -103,20 +102,12 @@ describe("status page of labctl run --web in headless Chromium", { skip: skipRea
 
   before(
     async () => {
-      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: "webpg" });
+      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: `wp${process.pid % 100_000}` });
       dir = await mkdtemp(join(tmpdir(), "status-page-e2e-"));
       await renderManagerManifest(sandbox, sandbox.managers[0]!, mf(), (spec) => {
         spec.virtualBMC = { enabled: false };
       });
-      const docs = NETWORKS.map((n) =>
-        stringify({
-          apiVersion: "openstacklab.io/v1alpha1",
-          kind: "LibvirtNetwork",
-          metadata: { name: n.name },
-          spec: { managerRef: { name: "manager" }, ...n.spec },
-        }),
-      );
-      await writeFile(join(mf(), "networks.yaml"), docs.join("---\n"));
+      await writeFile(join(mf(), "networks.yaml"), networksYaml(NETWORKS));
       await mkdir(ARTIFACTS, { recursive: true });
       op = new RunningLabctl([
         "run",
@@ -237,9 +228,10 @@ describe("status page of labctl run --web in headless Chromium", { skip: skipRea
     for (const sub of ["passwords", "keys"]) {
       const d = join(ws(), sub);
       if (!existsSync(d)) continue;
-      for (const f of await readdir(d)) {
-        if (f.endsWith(".pub")) continue;
-        const value = (await readFile(join(d, f), "utf8")).trim();
+      // keys|passwords/<Kind>/<namespace>/<name>/<role>: every file below, at any depth.
+      for (const entry of await readdir(d, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || entry.name.endsWith(".pub")) continue;
+        const value = (await readFile(join(entry.parentPath, entry.name), "utf8")).trim();
         // A key file: check each body line; a password: the whole value.
         secrets.push(
           ...(value.includes("\n")

@@ -22,8 +22,10 @@ import {
 
 const run = promisify(execFile);
 const IMAGES = "/var/lib/libvirt/images";
-const ALL_PHASES = ["created", "booted", "keyed", "packages", "configured", "installed"];
+const ALL_PHASES = ["created", "booted", "keyed", "packages", "configured", "installed", "postInstalled"];
 
+/** Where the workspace keeps the VM's secrets: keys|passwords/<Kind>/<namespace>/<name>/<role>. */
+const VM_SECRETS = ["TripleOUndercloud", "default", "undercloud"];
 describe("TripleOUndercloud controller through labctl apply", { skip: skipUnlessSandboxCapable() }, () => {
   let lab: UndercloudLab | undefined;
   const apply = async (what: string) => {
@@ -36,7 +38,7 @@ describe("TripleOUndercloud controller through labctl apply", { skip: skipUnless
     return res;
   };
   const ipmi = async (verb: string[]) => {
-    const password = (await readFile(join(lab!.workspace, "passwords", `bmc@${DOMAIN}`), "utf8"))
+    const password = (await readFile(join(lab!.workspace, "passwords", ...VM_SECRETS, "bmc"), "utf8"))
       .trim()
       .slice(0, 20);
     const argv = [
@@ -74,7 +76,7 @@ describe("TripleOUndercloud controller through labctl apply", { skip: skipUnless
       ]);
       assert.match(stamp, /<owner kind="TripleOUndercloud" namespace="default" name="undercloud">/);
       assert.deepEqual(
-        [...stamp.matchAll(/<phase name="([a-z]+)"/g)].map((m) => m[1]),
+        [...stamp.matchAll(/<phase name="([A-Za-z]+)"/g)].map((m) => m[1]),
         ALL_PHASES,
       );
       const disk = await lab!.on(["qemu-img", "info", "-U", `${IMAGES}/${DOMAIN}.qcow2`]);
@@ -96,10 +98,10 @@ describe("TripleOUndercloud controller through labctl apply", { skip: skipUnless
       assert.ok(chosen?.message, "the virtualization choice is explained");
       console.log(`# virtType ${String(state?.status.virtType)}: ${chosen?.message}`);
       assert.equal(conditionOf(state, "Progressing")?.status, "False");
-      const hostKeyPub = await readFile(join(lab!.workspace, "keys", `host@${DOMAIN}.pub`), "utf8");
+      const hostKeyPub = await readFile(join(lab!.workspace, "keys", ...VM_SECRETS, "host.pub"), "utf8");
       const { stdout: fp } = await run("ssh-keygen", [
         "-lf",
-        join(lab!.workspace, "keys", `host@${DOMAIN}.pub`),
+        join(lab!.workspace, "keys", ...VM_SECRETS, "host.pub"),
       ]);
       assert.deepEqual(state?.status.hostKeyFingerprints, [fp.split(" ")[1]]);
       assert.ok(hostKeyPub.startsWith("ssh-ed25519 "));
@@ -109,12 +111,18 @@ describe("TripleOUndercloud controller through labctl apply", { skip: skipUnless
         "utf8",
       );
       assert.match(log, /install step 30\/30\ninstalled\n$/, "the install log was fetched into results/");
+      // And from the Manager, as the seed did: the domain's qemu log.
+      const qemuLog = await readFile(
+        join(lab!.workspace, "results", "undercloud", "var", "log", "libvirt", "qemu", `${DOMAIN}.log`),
+        "utf8",
+      );
+      assert.match(qemuLog, /qemu-system-x86_64/, "the qemu log of the domain was fetched from the Manager");
       // Secrets never in the operator's (debug) logs nor in the saved status.
       const secret = async (file: string) => (await readFile(join(lab!.workspace, file), "utf8")).trim();
-      const hostKeyBody = (await secret(`keys/host@${DOMAIN}`)).split("\n")[2] ?? "";
+      const hostKeyBody = (await secret(join("keys", ...VM_SECRETS, "host"))).split("\n")[2] ?? "";
       const secrets = [
-        await secret(`passwords/tripleo@${DOMAIN}`),
-        await secret(`passwords/bmc@${DOMAIN}`),
+        await secret(join("passwords", ...VM_SECRETS, "guest")),
+        await secret(join("passwords", ...VM_SECRETS, "bmc")),
         hostKeyBody,
       ];
       for (const s of secrets) {
@@ -157,7 +165,7 @@ describe("TripleOUndercloud controller through labctl apply", { skip: skipUnless
           "-o",
           `UserKnownHostsFile=${join(lab!.workspace, "known_hosts")}`,
         ],
-        ...["-o", "IdentitiesOnly=yes", "-i", join(lab!.workspace, "keys", `tripleo@${DOMAIN}`)],
+        ...["-o", "IdentitiesOnly=yes", "-i", join(lab!.workspace, "keys", ...VM_SECRETS, "guest")],
         ...["-o", `ProxyCommand=${jump.join(" ")}`],
         `tripleo@${address}`,
         "cat /etc/hostname",

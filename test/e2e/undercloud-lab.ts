@@ -1,8 +1,10 @@
 /**
- * Shared setup of the TripleOUndercloud suites (controller e2e and the kill/resume fault):
- * a prebaked sandbox Manager, the cached imitation guest image (test/guest/build-image.sh:
- * NOT cloud-init, NOT CentOS) copied onto it, and a manifest directory with a LabManager,
- * a NAT LibvirtNetwork and a TripleOUndercloud using the debian-test guest profile.
+ * Shared setup of the TripleOUndercloud suites (controller e2e, the kill/resume fault, the
+ * real cloud-init guest): a prebaked sandbox Manager, a cached guest image copied onto it
+ * (by default the imitation guest, test/guest/build-image.sh: NOT cloud-init, NOT CentOS;
+ * `guest: "cloud-init"` the Debian guest with the real cloud-init, build-cloud-image.sh), and
+ * a manifest directory with a LabManager, a NAT LibvirtNetwork and a TripleOUndercloud using
+ * the debian-test guest profile.
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -12,12 +14,22 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import type { ObjectState } from "../../src/runtime/state.js";
+import type { ObjectState } from "../../src/controllers/state.js";
 import { renderManagerManifest } from "./support/manifests.js";
 import { type Sandbox, sshArgv, sshRun, startSandbox, stopSandbox } from "./support/sandbox.js";
 
 const run = promisify(execFile);
-const BUILD_IMAGE = fileURLToPath(new URL("../guest/build-image.sh", import.meta.url));
+const BUILD_IMAGE = {
+  imitation: fileURLToPath(new URL("../guest/build-image.sh", import.meta.url)),
+  "cloud-init": fileURLToPath(new URL("../guest/build-cloud-image.sh", import.meta.url)),
+};
+
+/** Which guest image the VM boots, and what its TripleOUndercloud declares differently. */
+export interface UndercloudLabOptions {
+  guest?: keyof typeof BUILD_IMAGE;
+  /** Overrides of the TripleOUndercloud spec (shallow): cloudInit, memoryMiB, diskSize. */
+  spec?: Record<string, unknown>;
+}
 
 export const DOMAIN = "tripleo";
 export const NETWORK_ADDRESS = "192.168.151.1";
@@ -35,7 +47,7 @@ export interface UndercloudLab {
   stop(): Promise<void>;
 }
 
-function undercloudManifest(sha256: string): Record<string, unknown> {
+function undercloudManifest(sha256: string, overrides: Record<string, unknown>): Record<string, unknown> {
   return {
     apiVersion: "openstacklab.io/v1alpha1",
     kind: "TripleOUndercloud",
@@ -54,6 +66,7 @@ function undercloudManifest(sha256: string): Record<string, unknown> {
       tripleo: { profile: "debian-test", utilities: ["busybox"], containerImageTags: { tag: "tested-tag" } },
       bmc: { address: NETWORK_ADDRESS, port: 6230 },
       resyncInterval: "1m",
+      ...overrides,
     },
   };
 }
@@ -81,17 +94,20 @@ const CTLPLANE = {
 };
 
 /**
- * Sandbox-only libvirt setting: libvirt cannot create cgroups for guests inside this nspawn
- * container (hybrid cgroups, read-only), so it must not try. A real Manager needs nothing.
+ * `labctl sandbox up` sets what a VM needs in the container (libvirt must not create cgroups
+ * for guests there: test/sandbox/container.sh allow_guests); check it, and wait for libvirtd.
  */
-const SANDBOX_LIBVIRT = `set -euo pipefail
-grep -qxF 'cgroup_controllers = [ ]' /etc/libvirt/qemu.conf || echo 'cgroup_controllers = [ ]' >>/etc/libvirt/qemu.conf
-systemctl restart libvirtd
+export const SANDBOX_LIBVIRT = `set -euo pipefail
+grep -qxF 'cgroup_controllers = [ ]' /etc/libvirt/qemu.conf || { echo "sandbox up did not allow guests" >&2; exit 1; }
+systemctl start libvirtd
 deadline=$((SECONDS + 60))
 until virsh -q uri >/dev/null 2>&1; do [ "$SECONDS" -lt "$deadline" ] || exit 1; sleep 0.2; done`;
 
-export async function startUndercloudLab(prefix: string): Promise<UndercloudLab> {
-  const { stdout } = await run("bash", [BUILD_IMAGE], { maxBuffer: 1 << 20 });
+export async function startUndercloudLab(
+  prefix: string,
+  options: UndercloudLabOptions = {},
+): Promise<UndercloudLab> {
+  const { stdout } = await run("bash", [BUILD_IMAGE[options.guest ?? "imitation"]], { maxBuffer: 1 << 20 });
   const image = stdout.trim().split("\n").pop() ?? "";
   const sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix });
   const manager = sandbox.managers[0]!;
@@ -110,7 +126,10 @@ export async function startUndercloudLab(prefix: string): Promise<UndercloudLab>
     const sha = createHash("sha256")
       .update(await readFile(image))
       .digest("hex");
-    await writeFile(join(manifests, "undercloud.yaml"), stringify(undercloudManifest(sha)));
+    await writeFile(
+      join(manifests, "undercloud.yaml"),
+      stringify(undercloudManifest(sha, options.spec ?? {})),
+    );
   } catch (err) {
     await stopSandbox(sandbox);
     throw err;
@@ -134,7 +153,8 @@ export async function startUndercloudLab(prefix: string): Promise<UndercloudLab>
   };
 }
 
-function runWithStdin(cmd: string, args: string[], stdin: string): Promise<string> {
+/** Run a command with `stdin` on its standard input (secrets stay out of argv); resolves with stdout. */
+export function runWithStdin(cmd: string, args: string[], stdin: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
     let out = "";

@@ -32,6 +32,7 @@ import { undercloudPaths } from "../../src/steps/undercloud/paths.js";
 import { planUndercloud, type UndercloudDesired } from "../../src/steps/undercloud/plan.js";
 import { loadGuestProfile, renderProfile } from "../../src/steps/undercloud/profile.js";
 import { undercloudOwner } from "../../src/steps/undercloud/stamp.js";
+import { removeVmStep } from "../../src/steps/undercloud/steps.js";
 import { guestVariables, homeOf } from "../../src/steps/undercloud/variables.js";
 import { PlanBlocked, type Step, type StepContext } from "../../src/steps/types.js";
 import {
@@ -109,7 +110,7 @@ describe(
       sandbox = await startSandbox({
         count: 1,
         variant: "prebaked",
-        prefix: "ucvm",
+        prefix: `uv${process.pid % 100_000}`,
         bridge: "labsbxu1",
         subnet: "10.77.131",
       });
@@ -137,6 +138,9 @@ describe(
         virtType: "qemu",
         vcpus: spec.vcpus,
         memoryMiB: spec.memoryMiB,
+        // This bare sandbox has no osinfo-db (the LabManager's packages are not installed).
+        osVariant: "generic",
+        updatePolicy: "Manual",
         nics: [{ network: NETWORK, model: "virtio" }],
         seed: {
           userData: renderUserData({
@@ -156,6 +160,7 @@ describe(
         },
         serialLog: `/var/log/libvirt/qemu/${DOMAIN}-serial.log`,
         bootTimeoutSeconds: 600,
+        adopt: false,
         now: () => new Date().toISOString(),
       };
     });
@@ -185,6 +190,34 @@ describe(
       );
       const deletion = planUndercloudDeletion("foreign", owner, desired.paths, facts);
       assert.deepEqual(deletion.steps, []);
+    });
+
+    it("leaves a foreign qcow2 and seed of the VM's names untouched: Conflict, and deletion removes nothing", async () => {
+      const name = "foreigndisk";
+      const paths = undercloudPaths("/var/lib/libvirt/images", name, desired.baseImage.url);
+      await sh([
+        "bash",
+        "-c",
+        'set -e; qemu-img create -q -f qcow2 "$1" 16M; echo hand-made >"$2"',
+        "_",
+        paths.disk,
+        paths.seed,
+      ]);
+      const sums = (): Promise<string> => sh(["sha256sum", paths.disk, paths.seed]);
+      const before = await sums();
+      const facts = await observeUndercloud(manager, name, paths);
+      assert.equal(facts.disk, true);
+      assert.equal(facts.seed, true);
+      assert.equal(facts.ownerMarker, undefined);
+      assert.throws(
+        () => planUndercloud({ ...desired, domain: name, paths }, facts),
+        (e: unknown) => e instanceof PlanBlocked && e.reason === "Conflict" && /spec\.adopt/.test(e.message),
+      );
+      assert.deepEqual(planUndercloudDeletion(name, owner, paths, facts).steps, []);
+      // Even a removal forced past the plan keeps them: REMOVE_VM checks the marker on the host.
+      await removeVmStep(name, paths, owner).apply({ host: manager, log });
+      assert.equal(await sums(), before, "the foreign disk and seed are byte for byte the same");
+      await sh(["rm", "-f", "--", paths.disk, paths.seed]);
     });
 
     it("creates the VM, waits for its lease and SSH, then has nothing left to do", async (t) => {
@@ -261,7 +294,15 @@ describe(
         now: () => new Date().toISOString(),
       });
       t.diagnostic(`debian-test profile (with one reboot): ${Date.now() - started} ms`);
-      assert.deepEqual(final.journal, ["created", "booted", "keyed", "packages", "configured", "installed"]);
+      assert.deepEqual(final.journal, [
+        "created",
+        "booted",
+        "keyed",
+        "packages",
+        "configured",
+        "installed",
+        "postInstalled",
+      ]);
       const recorded = await observeUndercloud(manager, DOMAIN, desired.paths);
       assert.deepEqual(recorded.domain?.stamp?.journal, final.journal);
       const afterBoot = (await guest.exec(["cat", "/proc/sys/kernel/random/boot_id"], { purpose: "boot id" }))
@@ -285,7 +326,7 @@ describe(
       assert.equal(gone.domain, undefined);
       assert.equal(gone.disk, false);
       assert.equal(gone.seed, false);
-      assert.equal(gone.ownerMarker, false);
+      assert.equal(gone.ownerMarker, undefined);
       assert.equal(gone.base.present, true, "the shared base image stays");
       assert.match(await sh(["virsh", "-q", "list", "--all", "--name"]), /^foreign$/m);
     });

@@ -8,7 +8,12 @@ import { readFileSync } from "node:fs";
 import { parseAllDocuments, stringify } from "yaml";
 import { KIND_INFO, type Kind } from "../../src/api/index.js";
 
-export const LAB_FILES = ["01-labmanager.yaml", "02-networks.yaml", "03-tripleo.yaml"] as const;
+export const LAB_FILES = [
+  "01-labmanager.yaml",
+  "02-networks.yaml",
+  "03-tripleo.yaml",
+  "04-overcloud.yaml",
+] as const;
 export type LabFile = (typeof LAB_FILES)[number];
 
 export type Doc = Record<string, unknown>;
@@ -64,7 +69,12 @@ function enrich(doc: Doc): Doc {
     spec.user!.passwordRef = { secretName: "manager-password", key: "password" };
     Object.assign(spec.virtualBMC!, { executable: "/usr/local/bin/vbmcd", openFirewall: true });
     spec.networkHook!.configFile = "/etc/lab-operator/network-hook.conf";
-    Object.assign(d.spec, { osFamily: "auto", packages: ["tmux"], qemuBridgeAllow: ["public"] });
+    Object.assign(d.spec, {
+      osFamily: "auto",
+      packages: ["tmux"],
+      qemuBridgeAllow: ["public"],
+      adopt: false,
+    });
     d.spec.deletionPolicy = "Delete";
   }
   if (d.kind === "LibvirtNetwork" && d.spec.mode === "nat") {
@@ -93,7 +103,12 @@ function enrich(doc: Doc): Doc {
     (d.spec.nics as Record<string, unknown>[])[0]!.model = "virtio";
     spec.cloudInit!.disableAfterFirstBoot = true;
     spec.baseImage!.checksum = `sha256:${"0".repeat(64)}`;
-    Object.assign(d.spec, { domainName: "tripleo", virtType: "auto", deletionPolicy: "Delete" });
+    Object.assign(d.spec, {
+      domainName: "tripleo",
+      virtType: "auto",
+      deletionPolicy: "Delete",
+      adopt: false,
+    });
   }
   return d;
 }
@@ -331,6 +346,7 @@ const REQUIRED_LAST: Record<LabFile, string> = {
   "01-labmanager.yaml": "  address: ",
   "02-networks.yaml": "  bridge: ",
   "03-tripleo.yaml": "  nics:",
+  "04-overcloud.yaml": "  roles:",
 };
 
 function truncatedCases(lab: Record<LabFile, Doc[]>, random: () => number, perFile: number): Case[] {
@@ -384,6 +400,76 @@ function junkCases(lab: Record<LabFile, Doc[]>, random: () => number, perFile: n
   return cases;
 }
 
+/**
+ * Input every schema accepts that the lab as a whole must refuse (issue 15's cross-object
+ * class): one field set per case, or a second object next to the first. The error names
+ * the broken object's field; the victim keeps its last good spec.
+ */
+function crossCases(lab: Record<LabFile, Doc[]>): Case[] {
+  const one = (file: LabFile, index: number, path: Path, value: unknown, expectPath = formatPath(path)) => {
+    const c = fieldCase({ file, docs: lab[file], index }, path, value, "");
+    return {
+      ...c,
+      id: `${file}:${index + 1} cross: ${formatPath(path)} = ${preview(value)}`,
+      expect: { ...(c.expect as object), path: expectPath } as Expect,
+    };
+  };
+  const M = "01-labmanager.yaml";
+  const N = "02-networks.yaml";
+  const T = "03-tripleo.yaml";
+  const range = ["spec", "ipv4", "dhcp", "ranges"];
+  const cases: Case[] = [
+    one(M, 0, ["spec", "bridges", 1, "name"], "public"),
+    one(M, 0, ["spec", "bridges", 1, "interfaces"], ["enp2s0"], "spec.bridges[1].interfaces[0]"),
+    one(M, 0, ["spec", "bridges", 0, "interfaces"], ["enp2s0", "enp2s0"], "spec.bridges[0].interfaces[1]"),
+    one(M, 0, ["spec", "qemuBridgeAllow"], ["public", "all"], "spec.qemuBridgeAllow[1]"),
+    one(M, 0, ["spec", "address"], ":::::::"),
+    one(M, 0, ["spec", "address"], "1:::2"),
+    one(N, 0, ["spec", "ipv4", "address"], "10.0.2.254/16"),
+    one(N, 0, [...range, 0, "start"], "192.168.122.1", "spec.ipv4.dhcp.ranges[0]"),
+    one(N, 0, [...range, 0, "start"], "192.168.122.0", "spec.ipv4.dhcp.ranges[0]"),
+    one(N, 0, [...range, 0, "end"], "192.168.122.255", "spec.ipv4.dhcp.ranges[0]"),
+    one(
+      N,
+      0,
+      range,
+      [
+        { start: "192.168.122.2", end: "192.168.122.100" },
+        { start: "192.168.122.50", end: "192.168.122.254" },
+      ],
+      "spec.ipv4.dhcp.ranges[1]",
+    ),
+    one(N, 0, ["spec", "ipv4", "dhcp", "hosts", 0, "ip"], "192.168.122.1"),
+    one(N, 0, ["spec", "ipv4", "dhcp", "hosts", 0, "ip"], "192.168.122.255"),
+    one(N, 0, ["spec", "ipv6"], { address: ":::::::/64" }, "spec.ipv6.address"),
+    one(T, 0, ["spec", "domainName"], "_tripleo"),
+    ...[
+      "https://cloud.centos.org/centos/7/images/%2e%2e/%2e%2e/etc/shadow",
+      "https://cloud.centos.org/centos/7/images/%2E./x.qcow2",
+      "file:///var/lib/libvirt/images/.%2e/x.qcow2",
+      "https://cloud.centos.org/centos/7/images/%zz.qcow2",
+      "https://cloud.centos.org/centos/7/images/x.qcow2%",
+      "https://cloud.centos.org/centos/7/images/",
+      "https://cloud.centos.org/centos/7/images/.",
+      "https://cloud.centos.org",
+      "/var/lib/libvirt/images/",
+    ].map((url) => one(T, 0, ["spec", "baseImage", "url"], url)),
+  ];
+  // A second LabManager on the first one's host: both refused, the first keeps its last good spec.
+  const manager = lab[M][0]!;
+  const second = setAt(manager, ["metadata", "name"], "lab2");
+  const docs = [...lab[M], second];
+  cases.push({
+    id: `${M}:2 cross: a second LabManager on the address and port of the first`,
+    file: M,
+    bytes: Buffer.from(renderFile(docs)),
+    expect: { type: "field", doc: 2, kind: "LabManager", name: "lab2", path: "spec.address" },
+    echoedRaw: false,
+    victim: victimOf(manager),
+  });
+  return cases;
+}
+
 export interface Corpus {
   lab: Record<LabFile, Doc[]>;
   cases: Case[];
@@ -395,6 +481,7 @@ export function generateCorpus(seed = 20261125): Corpus {
   const cases = [
     ...fieldCases(lab, random, 5),
     ...duplicateCases(lab),
+    ...crossCases(lab),
     ...yamlCases(lab, random, 30),
     ...truncatedCases(lab, random, 10),
     ...junkCases(lab, random, 6),

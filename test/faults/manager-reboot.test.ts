@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { ObjectState } from "../../src/runtime/state.js";
+import type { ObjectState } from "../../src/controllers/state.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
 import { controlSandbox, skipUnlessSandboxCapable, sshRun } from "../e2e/support/sandbox.js";
 import { condition, faultLab, isReadyNow, logsAfterNow, waitForState } from "./support.js";

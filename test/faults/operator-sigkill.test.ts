@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ObjectState } from "../../src/runtime/state.js";
+import type { ObjectState } from "../../src/controllers/state.js";
 import { RunningLabctl } from "../e2e/support/labctl.js";
 import { renderManagerManifest } from "../e2e/support/manifests.js";
 import {
@@ -26,9 +26,7 @@ describe("operator killed mid-step", { skip: skipUnlessSandboxCapable() }, () =>
     sandbox = await startSandbox({
       count: 1,
       variant: "bare",
-      prefix: "fkill",
-      subnet: "10.77.102",
-      bridge: "labsbxk0",
+      prefix: `fk${process.pid % 100_000}`,
     });
     dir = await mkdtemp(join(tmpdir(), "fault-kill-"));
   });

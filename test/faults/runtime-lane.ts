@@ -12,16 +12,17 @@ import {
   labManagerSpec,
   libvirtNetworkSpec,
   tripleoUndercloudSpec,
+  overcloudNodeSetSpec,
   type Kind,
   type LabObject,
   type ObjectKey,
 } from "../../src/api/index.js";
 import { stableJson } from "../../src/runtime/cache.js";
-import { markReady } from "../../src/runtime/conditions.js";
+import { markReady } from "../../src/machines/conditions.js";
 import { ControllerManager } from "../../src/runtime/manager.js";
-import type { Reconciler } from "../../src/runtime/reconciler.js";
+import type { Reconciler } from "../../src/controllers/contract.js";
 import { waitForSettled } from "../../src/runtime/settle.js";
-import type { ObjectState, StateStore } from "../../src/runtime/state.js";
+import type { ObjectState, StateStore } from "../../src/controllers/state.js";
 import { FileSource } from "../../src/sources/filesource.js";
 import { loadValidManifests } from "../../src/sources/manifestloader.js";
 import type { Origin, SourceHandler } from "../../src/sources/source.js";
@@ -182,6 +183,7 @@ const SPEC = {
   LabManager: labManagerSpec,
   LibvirtNetwork: libvirtNetworkSpec,
   TripleOUndercloud: tripleoUndercloudSpec,
+  OvercloudNodeSet: overcloudNodeSetSpec,
 };
 export function validSpec(seen: Seen): boolean {
   const kind = seen.key.split("/")[0] as Kind;

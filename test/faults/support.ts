@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before } from "node:test";
 import { promisify } from "node:util";
 import type { Condition } from "../../src/api/index.js";
-import type { ObjectState } from "../../src/runtime/state.js";
+import type { ObjectState } from "../../src/controllers/state.js";
 import { RunningLabctl } from "../e2e/support/labctl.js";
 import {
   sshRun,

@@ -83,6 +83,7 @@ describe("operator killed during the undercloud install phase", { skip: skipUnle
           "packages",
           "configured",
           "installed",
+          "postInstalled",
         ]);
         const redone = second.logs
           .filter(
@@ -92,8 +93,15 @@ describe("operator killed during the undercloud install phase", { skip: skipUnle
           .map((l) => String(l.step));
         assert.deepEqual(
           redone,
-          ["guest/installed/0", "vm/journal/installed", "bmc/add", "bmc/start"],
-          "only the install phase (and the BMC after it) ran after the restart",
+          [
+            "guest/installed/0",
+            "vm/journal/installed",
+            "guest/postInstalled/0",
+            "vm/journal/postInstalled",
+            "bmc/add",
+            "bmc/start",
+          ],
+          "only the install phase, the post-install one after it (and the BMC) ran after the restart",
         );
       } finally {
         await second.stop("SIGTERM");

@@ -5,14 +5,15 @@ import {
   printable,
   parseManifests,
   type LoadedObject,
+  type LoadedPreview,
   type LoadResult,
   type ManifestError,
 } from "../../src/manifests/index.js";
 import { LAB_FILES, renderFile, type Case, type Doc, type LabFile } from "./corpus.js";
 
 export interface Outcome {
-  /** Objects without any error: what the runtime would converge. */
-  valid: LoadedObject[];
+  /** Objects without any error: what the runtime would converge (or validate only, for previews). */
+  valid: (LoadedObject | LoadedPreview)[];
   errors: ManifestError[];
   lines: string[];
 }
@@ -37,11 +38,12 @@ export class LabValidator {
       file === replaced?.file ? parseManifests(replaced.text, this.path(file)) : this.good.get(file)!,
     );
     const objects = loads.flatMap((l) => l.objects);
-    const errors = [...loads.flatMap((l) => l.errors), ...crossValidate(objects)];
-    const bad = new Set(errors.flatMap((e) => (e.key ? [keyString(e.key)] : [])));
-    const valid = objects.filter(
-      ({ object: o }) =>
-        !bad.has(keyString({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
+    const previews = loads.flatMap((l) => l.previews);
+    const errors = [...loads.flatMap((l) => l.errors), ...crossValidate(objects, previews)];
+    const id = (kind?: string, namespace?: string, name?: string) => `${kind}/${namespace}/${name}`;
+    const bad = new Set(errors.map((e) => (e.key ? keyString(e.key) : id(e.kind, e.namespace, e.name))));
+    const valid = [...objects, ...previews].filter(
+      ({ object: o }) => !bad.has(id(o.kind, o.metadata.namespace, o.metadata.name)),
     );
     return { valid, errors, lines: errors.map(formatError) };
   }

@@ -1,40 +1,11 @@
 // manifests/deploy/argocd-health.lua run by Lua 5.1 (Argo CD's gopher-lua dialect) against
-// objects shaped like the Kubernetes-mode store writes them (kstatus conditions).
+// objects shaped like the Kubernetes-mode store writes them (kstatus conditions): the edge
+// cases. argocd-health-real.test.ts runs it on statuses the operator really wrote.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { parse } from "yaml";
-
-const run = promisify(execFile);
-const SCRIPT = fileURLToPath(new URL("../../manifests/deploy/argocd-health.lua", import.meta.url));
-const LUA = "lua5.1";
-const haveLua = await run(LUA, ["-v"]).then(
-  () => false,
-  () => `${LUA} is not installed (apt-get install lua5.1)`,
-);
-
-/** A Lua table constructor for a JSON value. */
-function luaValue(value: unknown): string {
-  if (value === null || value === undefined) return "nil";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return `{${value.map(luaValue).join(", ")}}`;
-  const fields = Object.entries(value as Record<string, unknown>).map(
-    ([k, v]) => `[${JSON.stringify(k)}] = ${luaValue(v)}`,
-  );
-  return `{${fields.join(", ")}}`;
-}
-
-async function health(obj: unknown): Promise<{ status: string; message: string }> {
-  const body = await readFile(SCRIPT, "utf8");
-  const program = `local obj = ${luaValue(obj)}\nlocal hs = (function()\n${body}\nend)()\nprint(hs.status)\nprint(hs.message)\n`;
-  const { stdout } = await run(LUA, ["-e", program]);
-  const [status = "", message = ""] = stdout.split("\n");
-  return { status, message };
-}
+import { argoHealth as health, HEALTH_SCRIPT as SCRIPT, skipUnlessLua as haveLua } from "./argocd.js";
 
 const cond = (type: string, status: string, reason: string, message = "") => ({
   type,
@@ -92,10 +63,22 @@ describe("Argo CD health check", { skip: haveLua }, () => {
     assert.equal((await health(deleting)).status, "Progressing");
   });
 
-  test("argocd-cm-health.yaml carries the same script for all three kinds", async () => {
+  test("spec.suspend or a Suspended condition is Suspended, whatever else the status says", async () => {
+    const ready = { observedGeneration: 1, conditions: [cond("Ready", "True", "Converged")] };
+    const suspendedSpec = { ...object(1, ready), spec: { suspend: true } };
+    assert.equal((await health(suspendedSpec)).status, "Suspended");
+    const byCondition = object(1, {
+      observedGeneration: 1,
+      conditions: [cond("Suspended", "True", "Suspended")],
+    });
+    assert.equal((await health(byCondition)).status, "Suspended");
+    assert.equal((await health({ ...object(1, ready), spec: { suspend: false } })).status, "Healthy");
+  });
+
+  test("argocd-cm-health.yaml carries the same script for all four kinds", async () => {
     const cm = parse(await readFile(SCRIPT.replace("argocd-health.lua", "argocd-cm-health.yaml"), "utf8"));
     const script = await readFile(SCRIPT, "utf8");
-    for (const kind of ["LabManager", "LibvirtNetwork", "TripleOUndercloud"]) {
+    for (const kind of ["LabManager", "LibvirtNetwork", "TripleOUndercloud", "OvercloudNodeSet"]) {
       assert.equal(cm.data[`resource.customizations.health.openstacklab.io_${kind}`], script, kind);
     }
   });

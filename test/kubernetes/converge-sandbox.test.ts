@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { LEASE_NAME } from "../../src/kube/operator.js";
+import { LEASE_NAME } from "../../src/modes/kubernetes/operator.js";
 import { fingerprintOf } from "../../src/remote/hostkeys.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
 import {
@@ -19,6 +19,7 @@ import {
   startSandbox,
   stopSandbox,
 } from "../e2e/support/sandbox.js";
+import { argoHealth } from "./argocd.js";
 import { LABCTL, logLines, startOperator, type OperatorProcess } from "./operator-process.js";
 import { eventually, startCluster, type TestCluster } from "./support.js";
 
@@ -105,7 +106,7 @@ describe("labctl run --kubernetes on a sandbox Manager", { skip, timeout: 30 * 6
   before(
     async () => {
       cluster = await startCluster();
-      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: "kconv" });
+      sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix: `kc${process.pid % 100_000}` });
       workspace = await mkdtemp(join(tmpdir(), "lab-kube-ws-"));
       await cluster.kubectl([
         ...["create", "secret", "generic", "manager-root-key"],
@@ -130,6 +131,11 @@ describe("labctl run --kubernetes on a sandbox Manager", { skip, timeout: 30 * 6
     await waitReady(["labmanager/lab"]).catch((err: Error) => assert.fail(`${err.message}\n${allOutput()}`));
     await waitReady(["libvirtnetwork/labnat", "libvirtnetwork/kept"]);
     console.log(`# LabManager and two networks Ready ${Date.now() - started} ms after kubectl apply`);
+    // Argo CD's health check on the statuses the operator really wrote (setup.sh installs lua5.1).
+    for (const obj of ["labmanager/lab", "libvirtnetwork/labnat"]) {
+      const health = await argoHealth(JSON.parse(await cluster.kubectl(["get", obj, "-o", "json"])));
+      assert.equal(health.status, "Healthy", `${obj}: ${health.message}`);
+    }
     const list = await on(["virsh", "net-list", "--all"]);
     assert.match(list, /^\s*labnat\s+active\s+yes\s+yes\s*$/m);
     assert.match(list, /^\s*kept\s+active\s+yes\s+yes\s*$/m);

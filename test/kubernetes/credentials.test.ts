@@ -15,11 +15,8 @@ import {
   readCredentials,
   setCredentials,
   type CredentialsOwner,
-} from "../../src/kube/credentials.js";
-import { kubeUndercloudAccess } from "../../src/kube/kube-undercloud.js";
-import { createLogger } from "../../src/log.js";
-import { KnownHosts } from "../../src/remote/hostkeys.js";
-import { HostPool } from "../../src/remote/pool.js";
+} from "../../src/modes/kubernetes/credentials.js";
+import { secretStore } from "../../src/modes/kubernetes/secret-store.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
 import { labManagerYaml, startCluster, type TestCluster } from "./support.js";
 
@@ -115,17 +112,11 @@ describe(
     });
 
     test("generated once, kept, owned by the object; the BMC password fits IPMI", async () => {
-      const log = createLogger({ level: "silent" });
-      const knownHostsPath = join(dir, "known_hosts");
-      const access = kubeUndercloudAccess({
-        clients: cluster.clients,
-        pool: new HostPool({ knownHostsPath, log }),
-        knownHosts: new KnownHosts(knownHostsPath),
-        manager: () => Promise.reject(new Error("credentials() must not connect")),
-        secretValue: () => Promise.reject(new Error("the example names no passwordRef")),
-      });
-      const first = await access.credentials(undercloud);
-      const again = await access.credentials(undercloud);
+      // Reading credentials never connects anywhere: the store alone answers.
+      const store = await secretStore(cluster.clients);
+      const first = await store.undercloudCredentials(undercloud);
+      const again = await store.undercloudCredentials(undercloud);
+      await store.close?.();
       assert.deepEqual(again, first);
       assert.match(String(first.privateKey), /BEGIN OPENSSH PRIVATE KEY/);
       assert.match(first.hostKey.publicKey, /^ssh-ed25519 /);

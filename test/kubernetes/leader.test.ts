@@ -2,7 +2,7 @@
 // within the lease duration when the leader stops renewing, at once when it releases.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { LeaderElector } from "../../src/kube/leader.js";
+import { LeaderElector } from "../../src/modes/kubernetes/leader.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
 import { eventually, quietLog, startCluster, type TestCluster } from "./support.js";
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { kubeClients, type KubeClients } from "../../src/kube/client.js";
-import { LEASE_NAME, LeaderElectedOperator } from "../../src/kube/operator.js";
+import { LEASE_NAME, LeaderElectedOperator } from "../../src/modes/kubernetes/operator.js";
 import { readSecretRef } from "../../src/kube/secrets.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
 import {

@@ -7,7 +7,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { LEASE_NAME } from "../../src/kube/operator.js";
+import { LEASE_NAME } from "../../src/modes/kubernetes/operator.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
 import { eventually, labManagerYaml, startCluster, type TestCluster } from "./support.js";
 

@@ -52,7 +52,7 @@ describe("KubernetesSource", { skip, timeout: 300_000 }, () => {
     await rec.next((e) => e === "upsert LabManager/lab-a/lab1 gen=1");
     const object = rec.objects.get("LabManager/lab-a/lab1") as LabManager;
     assert.match(object.metadata.uid ?? "", /^[0-9a-f-]{36}$/);
-    assert.equal(object.spec.address, "192.0.2.10");
+    assert.equal(object.spec.address, "lab1.managers.test");
     assert.equal(object.spec.ssh.port, 22);
 
     await cluster.kubectl(
@@ -70,6 +70,34 @@ describe("KubernetesSource", { skip, timeout: 300_000 }, () => {
     assert.match(line, /metadata\.name: must be a DNS-1123 label/);
     assert.ok(!rec.events.some((e) => e.startsWith("upsert LabManager/lab-a/bad.name")));
     await eventually(() => rec.errors.at(-1)?.some((l) => l.includes("bad.name")));
+  });
+
+  test("two LabManagers on the same address and port: both invalid, each naming the other, until one moves", async () => {
+    const from = rec.events.length;
+    const same = { namespace: "lab-a", address: "192.0.2.50" };
+    await cluster.kubectl(["apply", "-f", "-"], labManagerYaml("same-a", same));
+    await rec.next((e) => e === "upsert LabManager/lab-a/same-a gen=1", 10_000, from);
+    await cluster.kubectl(["apply", "-f", "-"], labManagerYaml("same-b", same));
+    const a = await rec.next((e) => e.startsWith("invalid LabManager/lab-a/same-a"), 10_000, from);
+    const b = await rec.next((e) => e.startsWith("invalid LabManager/lab-a/same-b"), 10_000, from);
+    assert.match(a, /spec\.address: 192\.0\.2\.50 port 22 is also the host of LabManager "same-b"/);
+    assert.match(b, /spec\.address: 192\.0\.2\.50 port 22 is also the host of LabManager "same-a"/);
+    assert.ok(
+      !rec.events.slice(from).includes("upsert LabManager/lab-a/same-b gen=1"),
+      rec.events.join("\n"),
+    );
+    await eventually(() =>
+      rec.errors.at(-1)?.some((l) => l.startsWith("LabManager/lab-a/same-b: spec.address")),
+    );
+
+    const moved = rec.events.length;
+    await cluster.kubectl(
+      ["apply", "-f", "-"],
+      labManagerYaml("same-b", { namespace: "lab-a", address: "192.0.2.51" }),
+    );
+    await rec.next((e) => e === "upsert LabManager/lab-a/same-b gen=2", 10_000, moved);
+    await rec.next((e) => e === "upsert LabManager/lab-a/same-a gen=1", 10_000, moved);
+    await eventually(() => !rec.errors.at(-1)?.some((l) => l.includes("same-")));
   });
 
   test("removes an object deleted without a finalizer", async () => {

@@ -3,8 +3,8 @@
 // kubectl wait, finalizer lifecycle, events in kubectl describe, detach.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createKubernetesOperator } from "../../src/kube/operator.js";
-import { FINALIZER } from "../../src/runtime/kubestate.js";
+import { createKubernetesOperator } from "../../src/modes/kubernetes/operator.js";
+import { FINALIZER } from "../../src/modes/kubernetes/kubestate.js";
 import { getObject } from "../../src/kube/objects.js";
 import { readSecretRef, SecretMissing } from "../../src/kube/secrets.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
@@ -40,13 +40,11 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
       log: quietLog,
       identity: "test-operator",
     });
-    await operator.source.start(operator.manager);
-    operator.manager.start();
+    await operator.start();
   });
 
   after(async () => {
-    await operator?.source.stop();
-    await operator?.manager.stop();
+    await operator?.stop();
     await cluster?.api.stop();
   });
 
@@ -63,7 +61,7 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
     assert.deepEqual(live.metadata.finalizers, [FINALIZER]);
     assert.equal(finalizersAtStart[0], FINALIZER, "the finalizer must be on before the first reconcile runs");
     const table = await cluster.kubectl(["get", "labmanagers"]);
-    assert.match(table, /^lab1\s+192\.0\.2\.10\s+True\s+Converged\s/m);
+    assert.match(table, /^lab1\s+lab1\.managers\.test\s+True\s+Converged\s/m);
   });
 
   test("a spec change is observed at the new generation", async () => {
@@ -132,5 +130,33 @@ describe("Kubernetes mode with a trivial reconciler (no SSH)", { skip, timeout: 
       readSecretRef(cluster.clients, "default", { secretName: "absent", key: "value" }),
       /does not exist/,
     );
+  });
+
+  test("two LabManagers on one address and port: both InputValid=False naming the other; the first keeps its spec", async () => {
+    const twin = { address: "192.0.2.77" };
+    await cluster.kubectl(["apply", "-f", "-"], labManagerYaml("twin-a", twin));
+    await cluster.kubectl(["wait", "--for=condition=Ready", "--timeout=30s", "labmanager/twin-a"]);
+    await cluster.kubectl(["apply", "-f", "-"], labManagerYaml("twin-b", twin));
+    const inputValid = async (name: string) =>
+      JSON.parse((await get(name, ".status.conditions[?(@.type=='InputValid')]")) || "null") as {
+        status: string;
+        message: string;
+      } | null;
+    const a = await eventually(
+      async () => (await inputValid("twin-a"))?.status === "False" && inputValid("twin-a"),
+    );
+    const b = await eventually(
+      async () => (await inputValid("twin-b"))?.status === "False" && inputValid("twin-b"),
+    );
+    assert.match(
+      a!.message,
+      /last good spec kept: spec\.address: 192\.0\.2\.77 port 22 is also the host of LabManager "twin-b"/,
+    );
+    assert.match(b!.message, /spec\.address: 192\.0\.2\.77 port 22 is also the host of LabManager "twin-a"/);
+    assert.equal(await get("twin-b", ".status.observedGeneration"), "", "the second one was reconciled");
+
+    await cluster.kubectl(["delete", "labmanager", "twin-b", "--timeout=30s"]);
+    await eventually(async () => (await inputValid("twin-a")) === null);
+    assert.ok(!cleanups.includes("twin-b"), "an object never valid must not be cleaned up");
   });
 });

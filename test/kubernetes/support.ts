@@ -3,9 +3,9 @@
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { keyString, KINDS, type Kind, type LabObject, type ObjectKey } from "../../src/api/index.js";
-import { markReady } from "../../src/runtime/conditions.js";
-import type { Reconciler } from "../../src/runtime/reconciler.js";
-import { recordEvent } from "../../src/runtime/state.js";
+import { markReady } from "../../src/machines/conditions.js";
+import type { Reconciler } from "../../src/controllers/contract.js";
+import { recordEvent, type OwnedResource } from "../../src/controllers/state.js";
 import { kubeClients, loadKubeConfig, type KubeClients } from "../../src/kube/client.js";
 import type { Origin, SourceHandler } from "../../src/sources/source.js";
 import { kubectl, startApiServer, type ApiServer } from "../e2e/support/apiserver.js";
@@ -36,6 +36,10 @@ export async function startCluster(): Promise<TestCluster> {
   };
 }
 
+/**
+ * A LabManager; by default on a host of its own (`<name>.managers.test`): two LabManagers on
+ * one address and port are refused, in Kubernetes mode too.
+ */
 export function labManagerYaml(
   name: string,
   opts: { namespace?: string; address?: string; extra?: string } = {},
@@ -46,7 +50,7 @@ metadata:
   name: ${name}
   namespace: ${opts.namespace ?? "default"}
 ${opts.extra ?? ""}spec:
-  address: ${opts.address ?? "192.0.2.10"}
+  address: ${opts.address ?? `${name}.managers.test`}
 `;
 }
 
@@ -118,7 +122,8 @@ export function trivialReconcilers(
       if (ctx.entry.object.spec.deletionPolicy !== "Orphan") cleanups.push(ctx.key.name);
       return { deleted: true };
     }
-    ctx.state.owned = [{ kind: "fake", name: ctx.key.name }];
+    // Not a real kind of host object: the record must keep whatever a reconciler says it made.
+    ctx.state.owned = [{ kind: "fake", name: ctx.key.name } as unknown as OwnedResource];
     ctx.state.status.conditions = markReady(
       ctx.state.status.conditions,
       "Converged",

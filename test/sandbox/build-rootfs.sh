@@ -2,19 +2,24 @@
 # Builds (once) the root filesystem tarball of the sandbox Manager: a Debian 12 system
 # container that boots systemd under systemd-nspawn.
 #
-#   build-rootfs.sh [--variant bare|prebaked] [--force]
+#   build-rootfs.sh [--variant bare|prebaked|el] [--force]
 #
 # Prints the tarball's path on stdout. The tarball lives in
 #   ${LAB_CACHE_DIR:-$HOME/.cache/lab-operator}/sandbox/rootfs-<variant>-<recipe-hash>.tar.zst
 # where the recipe hash covers this script and the apt sources it copies, so editing the
 # recipe builds a new tarball and an unchanged recipe reuses the cached one.
 # `prebaked` is built from `bare` plus the virtualisation packages a Manager needs.
+# `el` is built from `prebaked`: an EL 9 family Manager made of Debian packages
+# (NetworkManager instead of systemd-networkd, firewalld, dnf + rpm) with a local RPM
+# repository double (el/repo.sh); its recipe hash also covers test/sandbox/el/.
 set -euo pipefail
 
 BARE_PACKAGES=(systemd systemd-sysv dbus openssh-server iproute2 sudo python3)
 PREBAKED_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
   dnsmasq-base iptables python3-pip python3-venv python3-libvirt ipmitool
   cloud-image-utils genisoimage ca-certificates)
+# What the EL family brings instead of Debian's tools; netbase gives firewalld /etc/protocols.
+EL_PACKAGES=(dnf rpm network-manager firewalld netbase)
 SUITE=bookworm
 HOST_SOURCES=/etc/apt/sources.list.d/debian.sources
 
@@ -27,15 +32,22 @@ while [ $# -gt 0 ]; do
     *) echo "build-rootfs: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-case "$variant" in bare|prebaked) ;; *) echo "build-rootfs: variant must be bare or prebaked" >&2; exit 2 ;; esac
+case "$variant" in bare|prebaked|el) ;; *) echo "build-rootfs: variant must be bare, prebaked or el" >&2; exit 2 ;; esac
 
 cache_dir="${LAB_CACHE_DIR:-$HOME/.cache/lab-operator}/sandbox"
 mkdir -p "$cache_dir"
 
 log() { echo "build-rootfs: $*" >&2; }
 
+SELF=$(realpath "${BASH_SOURCE[0]}")
+EL_DIR=$(dirname "$SELF")/el
+
 recipe_hash() {
-  { cat "${BASH_SOURCE[0]}"; [ -f "$HOST_SOURCES" ] && cat "$HOST_SOURCES"; } | sha256sum | cut -c1-16
+  {
+    cat "${BASH_SOURCE[0]}"
+    [ -f "$HOST_SOURCES" ] && cat "$HOST_SOURCES"
+    [ "${1:-}" != el ] || cat "$EL_DIR"/*
+  } | sha256sum | cut -c1-16
 }
 
 # The first http(s) URI of the host's Debian sources: the mirror this machine can reach.
@@ -47,7 +59,7 @@ host_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-tarball_path() { echo "$cache_dir/rootfs-$1-$(recipe_hash).tar.zst"; }
+tarball_path() { echo "$cache_dir/rootfs-$1-$(recipe_hash "$1").tar.zst"; }
 
 nspawn_run() {
   local root=$1; shift
@@ -119,6 +131,9 @@ build_prebaked() {
   log "packing $out"
   pack "$work/root" "$out"
 }
+
+# shellcheck source=el/rootfs.sh
+source "$EL_DIR/rootfs.sh"
 
 work=""
 main() {

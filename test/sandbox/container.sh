@@ -51,6 +51,48 @@ prepare_copy() {
   mount_copy "$dir" "$(ensure_base "$tarball")"
   echo "$name" >"$root/etc/hostname"
   printf '127.0.1.1\t%s\n' "$name" >>"$root/etc/hosts"
+  write_host0_config "$root" "$address"
+  [ "$(read_record | jq -r '.officeLan.bridge // empty')" = "" ] || write_office0_config "$root"
+  rm -f "$root"/etc/ssh/ssh_host_*
+  ssh-keygen -q -t ed25519 -N '' -C "root@$name" -f "$root/etc/ssh/ssh_host_ed25519_key"
+  echo "HostKey /etc/ssh/ssh_host_ed25519_key" >"$root/etc/ssh/sshd_config.d/20-lab-hostkey.conf"
+  install -d -m 0700 "$root/root/.ssh"
+  install -m 0600 "$pubkey" "$root/root/.ssh/authorized_keys"
+  trust_host_cas "$root"
+  allow_guests "$root"
+}
+
+# libvirt cannot create cgroups for guests inside an nspawn container (hybrid cgroups,
+# read-only), so a VM would not start: tell it not to try, before libvirtd first starts.
+# Only where libvirt is installed already (prebaked, el); a real Manager needs nothing.
+allow_guests() {
+  local conf=$1/etc/libvirt/qemu.conf
+  [ -f "$conf" ] || return 0
+  grep -qxF 'cgroup_controllers = [ ]' "$conf" || echo 'cgroup_controllers = [ ]' >>"$conf"
+}
+
+# The static address on host0, written for the copy's network stack: systemd-networkd, or
+# NetworkManager in the `el` variant (a keyfile not named lab-*, so the operator never
+# takes it for one of its own bridge connections).
+write_host0_config() {
+  local root=$1 address=$2
+  if [ -d "$root/etc/NetworkManager/system-connections" ]; then
+    install -m 0600 /dev/stdin "$root/etc/NetworkManager/system-connections/sandbox-host0.nmconnection" <<EOF
+[connection]
+id=sandbox-host0
+type=ethernet
+interface-name=host0
+autoconnect=true
+
+[ipv4]
+method=manual
+address1=$address/24,$SUBNET.1
+
+[ipv6]
+method=disabled
+EOF
+    return
+  fi
   cat >"$root/etc/systemd/network/10-lab-host0.network" <<EOF
 [Match]
 Virtualization=container
@@ -62,12 +104,59 @@ Gateway=$SUBNET.1
 LinkLocalAddressing=no
 IPv6AcceptRA=no
 EOF
-  rm -f "$root"/etc/ssh/ssh_host_*
-  ssh-keygen -q -t ed25519 -N '' -C "root@$name" -f "$root/etc/ssh/ssh_host_ed25519_key"
-  echo "HostKey /etc/ssh/ssh_host_ed25519_key" >"$root/etc/ssh/sshd_config.d/20-lab-hostkey.conf"
-  install -d -m 0700 "$root/root/.ssh"
-  install -m 0600 "$pubkey" "$root/root/.ssh/authorized_keys"
-  trust_host_cas "$root"
+}
+
+# office0 (the office LAN NIC, when the sandbox has one) takes its address from the office
+# LAN's DHCP server, configured as an installer would: a networkd file sorting before the
+# operator's (like a hand-written 20-wired.network), with a client id from the MAC
+# (ClientIdentifier=mac; networkd's own default is one from the machine's DUID and the
+# interface name); or a NetworkManager profile in the `el` variant.
+write_office0_config() {
+  local root=$1
+  if [ -d "$root/etc/NetworkManager/system-connections" ]; then
+    install -m 0600 /dev/stdin "$root/etc/NetworkManager/system-connections/sandbox-office0.nmconnection" <<EOF
+[connection]
+id=sandbox-office0
+type=ethernet
+interface-name=office0
+autoconnect=true
+
+[ipv4]
+method=auto
+
+[ipv6]
+method=disabled
+EOF
+    return
+  fi
+  cat >"$root/etc/systemd/network/20-office0.network" <<EOF
+[Match]
+Name=office0
+
+[Network]
+DHCP=ipv4
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+
+[DHCPv4]
+ClientIdentifier=mac
+EOF
+}
+
+# Put the host side of the container's office0 veth on the office LAN bridge: nspawn
+# creates it down and on no bridge. Polls until nspawn has created it (milliseconds).
+attach_office_veth() {
+  local name=$1 pid=$2 bridge veth="vo-$1" deadline=$((SECONDS + 20))
+  bridge=$(read_record | jq -r '.officeLan.bridge // empty')
+  [ -n "$bridge" ] || return 0
+  until ip link show dev "$veth" >/dev/null 2>&1; do
+    is_nspawn_of "$pid" "$name" || return 0 # wait_ready reports the failed boot
+    [ "$SECONDS" -lt "$deadline" ] || die "container $name: no veth $veth after 20s"
+    sleep 0.05 # poll interval; the deadline bounds the wait
+  done
+  ip link set dev "$veth" master "$bridge"
+  ip link set dev "$veth" up
+  update_record '(.containers[] | select(.name == $n)).officeVeth = $v' --arg n "$name" --arg v "$veth"
 }
 
 # The host may reach the registries through a TLS-inspecting egress proxy whose CA only
@@ -118,6 +207,8 @@ boot_container() {
   mount_copy "$(dirname "$root")" "$(cat "$(dirname "$root")/lower")" # gone after a host reboot
   # KVM for nested guests when the host has it; qemu falls back to TCG otherwise.
   [ -c /dev/kvm ] && extra+=(--bind=/dev/kvm)
+  # The office LAN's NIC: host side vo-NAME (at most 15 bytes: names are at most 12).
+  [ "$(read_record | jq -r '.officeLan.bridge // empty')" = "" ] || extra+=("--network-veth-extra=vo-$name:office0")
   # 8>&- and 9>&-: the container must not inherit (and so hold forever) our lock files.
   setsid systemd-nspawn -b -D "$root" -M "$name" "--network-bridge=$bridge" \
     --register=no --keep-unit --timezone=off --console=read-only "${extra[@]}" \
@@ -125,6 +216,7 @@ boot_container() {
   pid=$!
   update_record '(.containers[] | select(.name == $n)) |= (.pid = ($p | tonumber) | .systemState = null)' \
     --arg n "$name" --arg p "$pid"
+  attach_office_veth "$name" "$pid"
 }
 
 # Poll until systemd inside reports running or degraded over ssh, or fail at the deadline.

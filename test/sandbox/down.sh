@@ -30,8 +30,15 @@ remove_container() {
   log "powering off $name"
   poweroff_container "$name"
   veth=$(container_field "$name" veth)
-  # nspawn removes its veth on exit; a killed nspawn may leave it behind.
-  if [ -n "$veth" ] && ip link show dev "$veth" >/dev/null 2>&1; then ip link del "$veth"; fi
+  # nspawn removes its veth on exit; a killed nspawn may leave it behind. A veth of that
+  # name on another bridge belongs to another sandbox's container of the same name: keep it.
+  if [ -n "$veth" ] && ip -o link show dev "$veth" 2>/dev/null | grep -q " master $(read_record | jq -r '.bridge.name') "; then
+    ip link del "$veth"
+  fi
+  veth=$(container_field "$name" officeVeth)
+  if [ -n "$veth" ] && [[ "$(ip -o link show dev "$veth" 2>/dev/null)" == *" master $(read_record | jq -r '.officeLan.bridge') "* ]]; then
+    ip link del "$veth"
+  fi
   root=$(container_field "$name" rootfs)
   # Only ever delete a copy inside our own state dir, and never through its mount.
   case "$root" in "$STATE_DIR"/machines/"$name"/rootfs)
@@ -56,6 +63,7 @@ main() {
   fi
   for name in $(container_names); do request_poweroff "$name"; done
   for name in $(container_names); do remove_container "$name"; done
+  teardown_office_lan
   teardown_network
   rm -f "$(record_path)" "$STATE_DIR/known_hosts"
   rmdir "$STATE_DIR/machines" 2>/dev/null || true

@@ -5,6 +5,10 @@ set -euo pipefail
 
 packages=(debootstrap systemd-container nftables iproute2 zstd openssh-client procps jq
   tar acl util-linux ca-certificates)
+# The EL variant's local RPM repository double is built on the host (rpmbuild, createrepo_c).
+packages+=(rpm createrepo-c)
+# The opt-in office LAN (up.sh --office-lan) runs a DHCP server on its own bridge.
+packages+=(dnsmasq-base)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -117,3 +117,89 @@ teardown_network() {
   fi
   update_record '.inotifyInstances = null'
 }
+
+# The opt-in office LAN: a bridge of its own with a DHCP server on it (dnsmasq, bound to that
+# bridge only, no DNS, its pid and lease files in the state dir), nothing routed or NATed:
+# like a Manager's office network, where a router hands out the address.
+# No router option: the office LAN reaches nothing beyond the host, and office0 never
+# competes with host0 (the operator's SSH NIC) for the default route.
+# Containers get a second NIC office0 on it (see boot_container). Sourced after lib.sh.
+OFFICE_RANGE_FIRST=100 OFFICE_RANGE_LAST=199
+
+# A /24 of 10.78.0.0/16 no route on this host uses yet.
+free_office_subnet() {
+  local x routes
+  routes=$(ip -o route)
+  for ((x = OFFICE_RANGE_FIRST; x <= OFFICE_RANGE_LAST; x++)); do
+    [[ "$routes" == *"10.78.$x."* ]] || { echo "10.78.$x"; return; }
+  done
+  die "no free 10.78.$OFFICE_RANGE_FIRST-$OFFICE_RANGE_LAST.0/24 for the office LAN"
+}
+
+ensure_office_lan() {
+  local recorded bridge subnet
+  recorded=$(read_record | jq -c '.officeLan // empty')
+  if [ -n "$recorded" ]; then
+    bridge=$(jq -r '.bridge' <<<"$recorded") subnet=$(jq -r '.subnet' <<<"$recorded")
+  else
+    bridge=${OFFICE_BRIDGE:-$prefix-ofc} subnet=${OFFICE_SUBNET:-$(free_office_subnet)}
+  fi
+  if ip link show dev "$bridge" >/dev/null 2>&1; then
+    [ -n "$recorded" ] || die "bridge $bridge exists but is not ours: pick another with --office-bridge"
+  else
+    local taken
+    taken=$(ip -o route show to "$subnet.0/24" | awk '{ print $3 }' | paste -sd, -)
+    [ -z "$taken" ] || die "subnet $subnet.0/24 is already routed to $taken on this host: pick another with --office-subnet"
+    log "creating office LAN bridge $bridge ($subnet.1/24, DHCP $subnet.100-199)"
+    ip link add "$bridge" type bridge
+    # No STP and no forward delay on the host side: a port forwards as soon as it is attached.
+    ip link set dev "$bridge" type bridge stp_state 0 forward_delay 0
+    ip addr add "$subnet.1/24" dev "$bridge"
+    ip link set "$bridge" up
+  fi
+  update_record '.officeLan = {bridge: $b, subnet: $s, address: ($s + ".1/24"), created: true,
+      dnsmasq: {pidFile: ($d + "/office-dnsmasq.pid"), leaseFile: ($d + "/office-dnsmasq.leases"),
+        logFile: ($d + "/office-dnsmasq.log")}}' \
+    --arg b "$bridge" --arg s "$subnet" --arg d "$STATE_DIR"
+  ensure_office_dhcp
+}
+
+office_dnsmasq_pid() {
+  local pidfile pid
+  pidfile=$(read_record | jq -r '.officeLan.dnsmasq.pidFile // empty')
+  [ -n "$pidfile" ] && [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  # Only our dnsmasq (guards against PID reuse): its command line names our lease file.
+  [ -r "/proc/$pid/cmdline" ] || return 0
+  [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *"--dhcp-leasefile=$STATE_DIR/office-dnsmasq.leases "* ]] && echo "$pid"
+  return 0
+}
+
+ensure_office_dhcp() {
+  local bridge subnet
+  [ -n "$(office_dnsmasq_pid)" ] && return 0
+  command -v dnsmasq >/dev/null || die "dnsmasq is missing: run test/sandbox/install-host-deps.sh"
+  bridge=$(read_record | jq -r '.officeLan.bridge') subnet=$(read_record | jq -r '.officeLan.subnet')
+  log "starting dnsmasq (DHCP only) on $bridge"
+  touch "$STATE_DIR/office-dnsmasq.leases"
+  # 8>&- 9>&-: the daemon must not hold our lock files.
+  dnsmasq --conf-file=/dev/null --port=0 --bind-interfaces --interface="$bridge" --except-interface=lo \
+    --dhcp-range="$subnet.100,$subnet.199,255.255.255.0,12h" --dhcp-authoritative --dhcp-option=option:router \
+    --dhcp-leasefile="$STATE_DIR/office-dnsmasq.leases" --pid-file="$STATE_DIR/office-dnsmasq.pid" \
+    --log-dhcp --log-facility="$STATE_DIR/office-dnsmasq.log" 8>&- 9>&-
+}
+
+teardown_office_lan() {
+  local pid bridge
+  pid=$(office_dnsmasq_pid)
+  if [ -n "$pid" ]; then
+    log "stopping the office LAN's dnsmasq ($pid)"
+    kill "$pid" 2>/dev/null || true
+  fi
+  bridge=$(read_record | jq -r 'select(.officeLan.created == true) | .officeLan.bridge')
+  if [ -n "$bridge" ] && ip link show dev "$bridge" >/dev/null 2>&1; then
+    log "removing office LAN bridge $bridge"
+    ip link del "$bridge"
+  fi
+  update_record '.officeLan = null'
+}

@@ -2,8 +2,14 @@
 # Boots sandbox Managers: Debian system containers under systemd-nspawn on a host bridge,
 # each with its own address, its own SSH host key and root's authorized key.
 #
-#   up.sh --count N [--variant bare|prebaked] [--prefix NAME] --authorized-key PUBFILE
+#   up.sh --count N [--variant bare|prebaked|el] [--prefix NAME] --authorized-key PUBFILE
 #         [--identity KEYFILE] --state-dir DIR [--bridge NAME] [--subnet 10.77.0]
+#         [--office-lan [--office-bridge NAME] [--office-subnet 10.78.0]]
+#
+# --office-lan (opt-in; recorded, so a later call keeps it): a second host bridge with a
+# DHCP server (dnsmasq bound to it only, nothing leaves the machine), and a second NIC
+# `office0` in every container on it, configured for DHCP by the container's own network
+# stack, like a Manager's NIC on the office LAN.
 #
 # Level-triggered: afterwards at least N containers exist and all recorded ones run
 # (calling it again adds containers or restarts stopped ones; it never removes any).
@@ -18,6 +24,7 @@ source "$(dirname "$0")/network.sh"
 
 count=1 variant=bare prefix=labmgr pubkey="" identity="" STATE_DIR=""
 BRIDGE=labsbx0 SUBNET=10.77.0
+OFFICE_LAN=false OFFICE_BRIDGE="" OFFICE_SUBNET=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count=${2:?}; shift 2 ;;
@@ -28,6 +35,9 @@ while [ $# -gt 0 ]; do
     --state-dir) STATE_DIR=${2:?}; shift 2 ;;
     --bridge) BRIDGE=${2:?}; shift 2 ;;
     --subnet) SUBNET=${2:?}; shift 2 ;;
+    --office-lan) OFFICE_LAN=true; shift ;;
+    --office-bridge) OFFICE_BRIDGE=${2:?}; shift 2 ;;
+    --office-subnet) OFFICE_SUBNET=${2:?}; shift 2 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -39,7 +49,9 @@ identity=${identity:-${pubkey%.pub}}
 [[ "$prefix" =~ ^[a-z][a-z0-9-]{0,8}$ ]] || die "--prefix: lowercase, at most 9 characters (veth names are 15 bytes)"
 [[ "$BRIDGE" =~ ^[a-z][a-z0-9]{0,14}$ ]] || die "--bridge: lowercase letters and digits, at most 15"
 [[ "$SUBNET" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "--subnet takes three octets, e.g. 10.77.0"
-case "$variant" in bare|prebaked) ;; *) die "--variant must be bare or prebaked" ;; esac
+[ -z "$OFFICE_BRIDGE" ] || [[ "$OFFICE_BRIDGE" =~ ^[a-z][a-z0-9-]{0,14}$ ]] || die "--office-bridge: lowercase letters, digits and -, at most 15"
+[ -z "$OFFICE_SUBNET" ] || [[ "$OFFICE_SUBNET" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "--office-subnet takes three octets, e.g. 10.78.0"
+case "$variant" in bare|prebaked|el) ;; *) die "--variant must be bare, prebaked or el" ;; esac
 require_root_and_tools
 STATE_DIR=$(mkdir -p "$STATE_DIR" && cd "$STATE_DIR" && pwd)
 
@@ -47,7 +59,7 @@ init_record() {
   [ "$(read_record)" != null ] && return
   jq -n --arg s "$STATE_DIR" --arg i "$(realpath "$identity")" --arg p "$(realpath "$pubkey")" \
     '{version: 1, stateDir: $s, identityFile: $i, authorizedKeyFile: $p,
-      knownHostsFile: ($s + "/known_hosts"), bridge: null, nftTable: null, ipForward: null, inotifyInstances: null,
+      knownHostsFile: ($s + "/known_hosts"), bridge: null, officeLan: null, nftTable: null, ipForward: null, inotifyInstances: null,
       containers: []}' >"$(record_path)"
 }
 
@@ -92,6 +104,9 @@ main() {
   tarball=$("$SANDBOX_DIR/build-rootfs.sh" --variant "$variant")
   ensure_bridge
   ensure_nat
+  if [ "$OFFICE_LAN" = true ] || [ "$(read_record | jq -r '.officeLan.bridge // empty')" != "" ]; then
+    ensure_office_lan
+  fi
   add_containers "$tarball" "$count"
   boot_stopped_containers
   log "up in $((SECONDS - began)) s"

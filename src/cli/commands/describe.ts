@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import type { ObjectState, StepRecord } from "../../runtime/state.js";
-import { redactLine, redactLines } from "../../remote/redact.js";
+import type { ObjectState, StepRecord } from "../../controllers/state.js";
+import { stripControls } from "../../util/terminal.js";
 import { age, managerNameOf, table } from "../format.js";
 import { openSavedState, withSavedStateOptions, type SavedStateOptions } from "../saved-state.js";
 import { parseKind } from "./get.js";
@@ -28,6 +28,21 @@ export function registerDescribe(program: Command): void {
     });
 }
 
+/** An OvercloudNodeSet's status.nodes, one row per node. */
+function nodesOf(s: ObjectState): string[] {
+  const nodes = s.status.nodes as
+    { name: string; role: string; macs: string[]; bmcPort?: number; powerState?: string }[] | undefined;
+  if (!Array.isArray(nodes)) return [];
+  const rows = nodes.map((n) => [
+    n.name,
+    n.role,
+    n.powerState ?? "-",
+    n.bmcPort === undefined ? "-" : String(n.bmcPort),
+    n.macs.join(","),
+  ]);
+  return ["Nodes:", indent(table(["NAME", "ROLE", "POWER", "BMC PORT", "MACS"], rows))];
+}
+
 export function describeState(s: ObjectState): string {
   const out: string[] = [];
   out.push(`Name:         ${s.name}`, `Namespace:    ${s.namespace}`, `Kind:         ${s.kind}`);
@@ -35,10 +50,11 @@ export function describeState(s: ObjectState): string {
   out.push(`Generation:   ${s.generation} (observed ${s.status.observedGeneration ?? "-"})`);
   out.push(`Phase:        ${String(s.status.phase ?? "-")}`);
   for (const [k, v] of Object.entries(s.status)) {
-    if (["conditions", "phase", "observedGeneration", "plannedSteps"].includes(k) || v === undefined)
+    if (["conditions", "phase", "observedGeneration", "plannedSteps", "nodes"].includes(k) || v === undefined)
       continue;
     out.push(`${(k + ":").padEnd(14)}${typeof v === "string" ? v : JSON.stringify(v)}`);
   }
+  out.push(...nodesOf(s));
   out.push("Conditions:");
   out.push(
     indent(
@@ -64,7 +80,7 @@ export function describeState(s: ObjectState): string {
             st.result,
             st.durationMs === undefined ? "-" : `${(st.durationMs / 1000).toFixed(1)}s`,
             age(st.startedAt),
-            st.error ? redactLine(st.error) : (st.drift ?? st.description),
+            st.error ?? st.drift ?? st.description,
           ]),
       ),
     ),
@@ -79,12 +95,12 @@ export function describeState(s: ObjectState): string {
       ),
     ),
   );
-  return out.join("\n");
+  return stripControls(out.join("\n"));
 }
 
 /**
  * The most recent failed step: what ran, what the command was for, how it ended and the
- * tail of its stderr (redacted when recorded; redacted again here for older records).
+ * tail of its stderr (redacted as it arrived from the host: remote/exec.ts).
  */
 export function lastFailure(steps: StepRecord[]): string[] {
   const failed = steps.findLast((st) => st.result === "failed");
@@ -92,12 +108,11 @@ export function lastFailure(steps: StepRecord[]): string[] {
   const out = [`Last failed step (${age(failed.finishedAt ?? failed.startedAt)} ago):`];
   out.push(`  Step:      ${failed.step}: ${failed.description}`);
   const f = failed.failure;
-  if (!f) return [...out, `  Error:     ${redactLine(failed.error ?? "unknown")}`];
+  if (!f) return [...out, `  Error:     ${failed.error ?? "unknown"}`].map(stripControls);
   const how = f.exitCode === null ? `killed (${f.signal ?? "unknown signal"})` : `exit code ${f.exitCode}`;
   out.push(`  Purpose:   ${f.purpose}`, `  Ended:     ${how}`);
-  if (f.stderrTail.length)
-    out.push("  Stderr (last lines):", ...redactLines(f.stderrTail).map((l) => `    ${l}`));
-  return out;
+  if (f.stderrTail.length) out.push("  Stderr (last lines):", ...f.stderrTail.map((l) => `    ${l}`));
+  return out.map(stripControls);
 }
 
 function indent(text: string): string {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { KINDS, type Kind } from "../../api/index.js";
+import { KINDS, type Kind } from "../../api/names.js";
+import { escapeC1 } from "../../util/terminal.js";
 import { age, managerNameOf, readyOf, table } from "../format.js";
 import { openSavedState, withSavedStateOptions, type SavedStateOptions } from "../saved-state.js";
 
@@ -19,10 +20,12 @@ export function registerGet(program: Command): void {
       const states = (await (await openSavedState(all)).list()).filter((s) => !kind || s.kind === kind);
       if (opts.output === "json")
         return console.log(
-          JSON.stringify(
-            states.map(({ machine: _m, ...s }) => s),
-            null,
-            2,
+          escapeC1(
+            JSON.stringify(
+              states.map(({ machine: _m, ...s }) => s),
+              null,
+              2,
+            ),
           ),
         );
       if (states.length === 0) return console.log("No objects found.");
@@ -45,4 +48,5 @@ const shortNames: Record<string, Kind> = {
   lm: "LabManager",
   lvnet: "LibvirtNetwork",
   uc: "TripleOUndercloud",
+  ocn: "OvercloudNodeSet",
 };

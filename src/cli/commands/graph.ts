@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadValidManifests } from "../../sources/manifestloader.js";
-import { topologyOfSaved } from "../../topology/collect.js";
-import { toDot } from "../../topology/dot.js";
+import { stripControls } from "../../util/terminal.js";
 import { openSavedState, withSavedStateOptions, type SavedStateOptions } from "../saved-state.js";
 
 /** `labctl graph`: the lab's topology as Graphviz DOT (pipe into `dot -Tsvg`). */
@@ -20,11 +18,16 @@ export function registerGraph(program: Command): void {
     .action(async (opts: SavedStateOptions & { file?: string[]; output: string }) => {
       if (opts.output !== "dot" && opts.output !== "json")
         throw new Error(`--output: expected dot or json, got "${opts.output}"`);
+      const [{ loadValidManifests }, { topologyOfSaved }, { toDot }] = await Promise.all([
+        import("../../sources/manifestloader.js"),
+        import("../../topology/collect.js"),
+        import("../../topology/dot.js"),
+      ]);
       const states = await (await openSavedState({ ...opts, allNamespaces: !opts.namespace })).list();
       let manifests;
       if (opts.file?.length) {
         const loaded = await loadValidManifests(opts.file.map((p) => resolve(p)));
-        for (const e of loaded.errors) console.error(e.line);
+        for (const e of loaded.errors) console.error(stripControls(e.line));
         if (loaded.errors.length) process.exitCode = 1;
         manifests = loaded.objects.map((o) => o.object);
       }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { API_VERSION } from "../../api/index.js";
+import { API_VERSION } from "../../api/names.js";
 
 export function registerVersion(program: Command): void {
   program

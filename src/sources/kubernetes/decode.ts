@@ -1,5 +1,6 @@
 import type { Kind, LabObject, ObjectKey } from "../../api/index.js";
 import { decodeDocument } from "../../manifests/index.js";
+import { trustBoundaryErrors } from "./trust.js";
 import type { RawObject } from "./watcher.js";
 
 /** Lets a person drop our finalizer without cleanup: the object is forgotten as if Orphan. */
@@ -22,8 +23,12 @@ export function decodeRaw(kind: Kind, raw: RawObject): Decoded {
     { ...input, kind, metadata: pickMetadata(raw.metadata) },
     { file: "", doc: 0 },
   );
-  if (result.ok === true) return { ok: true, object: result.loaded.object };
+  if (result.ok === true) {
+    const refused = trustBoundaryErrors(result.loaded.object);
+    return refused.length ? { ok: false, errors: refused } : { ok: true, object: result.loaded.object };
+  }
   if (result.ok === "foreign") return { ok: false, errors: [`apiVersion ${result.apiVersion} is not ours`] };
+  if (result.ok === "preview") return { ok: false, errors: [`kind ${kind} is not reconciled yet`] };
   return { ok: false, errors: result.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)) };
 }
 

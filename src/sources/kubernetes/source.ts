@@ -2,7 +2,8 @@ import { keyString, KINDS, KIND_INFO, type Kind } from "../../api/index.js";
 import type { KubeClients } from "../../kube/client.js";
 import type { Logger } from "../../log.js";
 import type { Origin, Source, SourceHandler } from "../source.js";
-import { decodeRaw, isDetached, keyOfRaw, withDetach } from "./decode.js";
+import { CheckedObjects } from "./checked-objects.js";
+import { isDetached, keyOfRaw } from "./decode.js";
 import { KindWatcher, type RawObject, type WatchTiming } from "./watcher.js";
 
 export interface KubernetesSourceOptions {
@@ -16,23 +17,23 @@ export interface KubernetesSourceOptions {
 
 /**
  * Desired state from custom resources: one list+watch per kind and namespace. Each object
- * is validated with its kind's zod schema; an invalid change keeps the last good spec.
+ * is validated with its kind's zod schema and, with the others, by the cross-object checks
+ * file mode runs (CheckedObjects); an invalid change keeps the last good spec.
  * An object with a deletionTimestamp (held by our finalizer) or gone from the API server
  * is removed, which runs its cleanup.
  */
 export class KubernetesSource implements Source {
   readonly name = "kubernetes";
   private readonly watchers: KindWatcher[] = [];
-  private readonly errors = new Map<string, string[]>();
+  private objects?: CheckedObjects;
   /** Keys handed over for removal, with whether they were detached at the time. */
   private readonly removing = new Map<string, boolean>();
-  private handler?: SourceHandler;
   private stopped = false;
 
   constructor(private readonly opts: KubernetesSourceOptions) {}
 
   async start(handler: SourceHandler): Promise<void> {
-    this.handler = handler;
+    this.objects = new CheckedObjects(handler);
     const scopes = this.opts.namespaces.length ? this.opts.namespaces : [undefined];
     for (const kind of this.opts.kinds ?? KINDS) {
       for (const namespace of scopes) {
@@ -53,7 +54,9 @@ export class KubernetesSource implements Source {
       }
     }
     await Promise.all(this.watchers.map((w) => w.synced));
-    if (!this.stopped) handler.synced();
+    if (this.stopped) return;
+    this.objects.synced();
+    handler.synced();
   }
 
   async stop(): Promise<void> {
@@ -62,22 +65,9 @@ export class KubernetesSource implements Source {
   }
 
   private onObject(kind: Kind, raw: RawObject): void {
-    const handler = this.handler!;
     const key = keyOfRaw(kind, raw);
     if (raw.metadata.deletionTimestamp && this.alreadyRemoved(keyString(key), raw)) return;
-    const origin = originOf(kind, raw);
-    const decoded = decodeRaw(kind, raw);
-    if (decoded.ok) {
-      this.setErrors(keyString(key), []);
-      handler.upsert(withDetach(decoded.object, raw), origin);
-    } else {
-      this.setErrors(
-        keyString(key),
-        decoded.errors.map((e) => `${keyString(key)}: ${e}`),
-      );
-      handler.invalid(key, decoded.errors, origin);
-    }
-    if (raw.metadata.deletionTimestamp) handler.remove(key);
+    this.objects!.object(kind, key, raw, originOf(kind, raw));
   }
 
   /**
@@ -94,15 +84,7 @@ export class KubernetesSource implements Source {
   private onDeleted(kind: Kind, raw: RawObject): void {
     const key = keyOfRaw(kind, raw);
     this.removing.delete(keyString(key));
-    this.setErrors(keyString(key), []);
-    this.handler!.remove(key);
-  }
-
-  private setErrors(id: string, lines: string[]): void {
-    const before = this.errors.get(id)?.join("\n") ?? "";
-    if (lines.length) this.errors.set(id, lines);
-    else this.errors.delete(id);
-    if (before !== lines.join("\n")) this.handler!.sourceErrors([...this.errors.values()].flat());
+    this.objects!.deleted(key);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Watch, type KubernetesObject } from "@kubernetes/client-node";
 import type { Kind } from "../../api/index.js";
 import type { Logger } from "../../log.js";
-import { Backoff } from "../../runtime/backoff.js";
+import { Backoff } from "../../util/backoff.js";
 import { apiErrorLine, kindPath, kindResource, statusOf, type KubeClients } from "../../kube/client.js";
 
 /** A custom object as the API server returns it (our kinds, not yet validated). */

@@ -6,15 +6,20 @@ import { OBSERVE_BMC, VERIFY_BMC } from "./scripts.js";
 export const VBMC = `${VENV}/bin/vbmc`;
 export const VBMC_PYTHON = `${VENV}/bin/python3`;
 
+/** One row of `vbmc list -f json`. */
+export const vbmcListEntry = z.object({
+  "Domain name": z.string(),
+  Status: z.string(),
+  Address: z.string(),
+  Port: z.coerce.number(),
+});
+
+export function bmcEntry(e: z.infer<typeof vbmcListEntry>): BmcEntry {
+  return { domain: e["Domain name"], status: e.Status, address: e.Address, port: e.Port };
+}
+
 const rawBmcFacts = z.object({
-  entries: z.array(
-    z.object({
-      "Domain name": z.string(),
-      Status: z.string(),
-      Address: z.string(),
-      Port: z.coerce.number(),
-    }),
-  ),
+  entries: z.array(vbmcListEntry),
   username: z.string(),
   udpPorts: z.array(z.number()),
 });
@@ -50,12 +55,7 @@ export async function observeBmc(host: RemoteHost, domain: string, probe?: BmcPr
     }),
   );
   return {
-    entries: raw.entries.map((e) => ({
-      domain: e["Domain name"],
-      status: e.Status,
-      address: e.Address,
-      port: e.Port,
-    })),
+    entries: raw.entries.map(bmcEntry),
     username: raw.username,
     udpPorts: raw.udpPorts,
     ...(probe ? { answers: await answers(host, probe) } : {}),

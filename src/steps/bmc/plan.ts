@@ -59,17 +59,37 @@ export function removeBmcStep(domain: string): Step {
 }
 
 /**
+ * A VirtualBMC entry of the domain's name that this object did not add (`recorded`: its
+ * status names the entry) is someone else's: Conflict, untouched, unless `adopt` takes it.
+ * Returns whether the entry must be recorded as ours first.
+ */
+export function checkBmcOwnership(
+  domain: string,
+  facts: BmcFacts,
+  recorded: boolean,
+  adopt: boolean,
+): boolean {
+  if (recorded || !facts.entries.some((e) => e.domain === domain)) return false;
+  if (adopt) return true;
+  throw new PlanBlocked(
+    "Conflict",
+    `A VirtualBMC entry for domain ${domain} exists that this object did not add: delete it (vbmc delete ${domain}) or set spec.adopt: true to take it over.`,
+  );
+}
+
+/**
  * From the observed entries to the desired one. A port already taken (by another entry or
  * any UDP listener) blocks with Conflict instead of fighting over it; a changed port,
- * address or user re-creates our entry (vbmc cannot edit one).
+ * address or user re-creates our entry (vbmc cannot edit one). `field` is the spec field a
+ * person changes to resolve a conflict.
  */
-export function planBmc(d: BmcDesired, facts: BmcFacts): Step[] {
+export function planBmc(d: BmcDesired, facts: BmcFacts, field = "spec.bmc.port"): Step[] {
   const ours = facts.entries.find((e) => e.domain === d.domain);
   const clash = facts.entries.find((e) => e.domain !== d.domain && e.port === d.port);
   if (clash) {
     throw new PlanBlocked(
       "PortConflict",
-      `BMC port ${d.port} is already used by the VirtualBMC entry of domain ${clash.domain}: choose another spec.bmc.port.`,
+      `BMC port ${d.port} is already used by the VirtualBMC entry of domain ${clash.domain}: choose another ${field}.`,
     );
   }
   const sameEntry =
@@ -77,7 +97,7 @@ export function planBmc(d: BmcDesired, facts: BmcFacts): Step[] {
   if (!sameEntry && (!ours || ours.port !== d.port) && facts.udpPorts.includes(d.port)) {
     throw new PlanBlocked(
       "PortConflict",
-      `UDP port ${d.port} is already in use on the Manager: choose another spec.bmc.port.`,
+      `UDP port ${d.port} is already in use on the Manager: choose another ${field}.`,
     );
   }
   if (!ours) return [addStep(d), startStep(d)];

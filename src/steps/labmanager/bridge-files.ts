@@ -9,17 +9,29 @@ export interface BridgeFile {
   mode: string;
 }
 
-const HEADER = "# Managed by lab-operator; edits are reverted.";
+/** First line of every bridge file we write: observe and cleanup recognise ours by it. */
+export const BRIDGE_FILE_HEADER = "# Managed by lab-operator; edits are reverted.";
+const HEADER = BRIDGE_FILE_HEADER;
 
-/** systemd-networkd: a .netdev for the bridge, a .network for it, one per member NIC. */
-export function networkdFiles(b: HostBridge): BridgeFile[] {
+/**
+ * systemd-networkd: a .netdev for the bridge, a .network for it, one per member NIC.
+ * `gateway`: the default route's, carried over from a member NIC (see carriedGateway).
+ */
+export function networkdFiles(b: HostBridge, gateway?: string): BridgeFile[] {
   const netdev = [HEADER, "[NetDev]", `Name=${b.name}`, "Kind=bridge", "", "[Bridge]"];
   netdev.push(`STP=${b.stp ? "yes" : "no"}`, `ForwardDelaySec=${b.forwardDelay}`, "");
+  // With members: no MAC of networkd's own, so the kernel gives the bridge its (first) member's,
+  // and the office router sees the NIC it knew (same MAC, same lease), as with the seed's ifcfg.
+  if (b.interfaces.length) netdev.splice(4, 0, "MACAddress=none");
   const unaddressed = !b.dhcp && b.addresses.length === 0;
   const network = [HEADER, "[Match]", `Name=${b.name}`, "", "[Network]", `DHCP=${b.dhcp ? "ipv4" : "no"}`];
   for (const a of b.addresses) network.push(`Address=${a}`);
+  if (gateway) network.push(`Gateway=${gateway}`);
   network.push("ConfigureWithoutCarrier=yes");
   if (unaddressed) network.push("LinkLocalAddressing=no");
+  // A client id from that MAC (networkd's default derives one from the interface name, which
+  // the DHCP server would take for a new client and give a new address).
+  if (b.dhcp) network.push("", "[DHCPv4]", "ClientIdentifier=mac");
   network.push("", "[Link]", "RequiredForOnline=no", "");
   const files: BridgeFile[] = [
     { path: networkdNetdev(b.name), content: netdev.join("\n"), mode: "0644" },
@@ -38,19 +50,28 @@ export function nameUuid(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function ipv4Section(b: HostBridge): string[] {
+function ipv4Section(b: HostBridge, gateway?: string): string[] {
   if (!b.dhcp && b.addresses.length === 0) return ["[ipv4]", "method=disabled"];
   const lines = ["[ipv4]", `method=${b.dhcp ? "auto" : "manual"}`];
   b.addresses.forEach((a, i) => lines.push(`address${i + 1}=${a}`));
+  if (gateway) lines.push(`gateway=${gateway}`);
   return lines;
 }
 
 /** NetworkManager keyfiles (mode 0600, or NM ignores them): the bridge and its ports. */
-export function nmFiles(b: HostBridge): BridgeFile[] {
+export function nmFiles(b: HostBridge, gateway?: string): BridgeFile[] {
   const id = `lab-${b.name}`;
   const bridge = [HEADER, "[connection]", `id=${id}`, `uuid=${nameUuid(id)}`, "type=bridge"];
   bridge.push(`interface-name=${b.name}`, "autoconnect=true", "", "[bridge]", `stp=${b.stp}`);
-  bridge.push(`forward-delay=${b.forwardDelay}`, "", ...ipv4Section(b), "", "[ipv6]", "method=disabled", "");
+  bridge.push(
+    `forward-delay=${b.forwardDelay}`,
+    "",
+    ...ipv4Section(b, gateway),
+    "",
+    "[ipv6]",
+    "method=disabled",
+    "",
+  );
   const files: BridgeFile[] = [{ path: nmBridge(b.name), content: bridge.join("\n"), mode: "0600" }];
   for (const nic of b.interfaces) {
     const pid = `lab-${b.name}-${nic}`;
@@ -62,6 +83,6 @@ export function nmFiles(b: HostBridge): BridgeFile[] {
   return files;
 }
 
-export function bridgeFiles(family: Family, b: HostBridge): BridgeFile[] {
-  return family === "debian" ? networkdFiles(b) : nmFiles(b);
+export function bridgeFiles(family: Family, b: HostBridge, gateway?: string): BridgeFile[] {
+  return family === "debian" ? networkdFiles(b, gateway) : nmFiles(b, gateway);
 }

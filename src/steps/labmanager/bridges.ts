@@ -15,7 +15,7 @@ export function bridgeDifferences(
   stale: string[],
 ): string[] {
   const out: string[] = [];
-  for (const f of bridgeFiles(family, b)) {
+  for (const f of bridgeFiles(family, b, carriedGateway(b, facts))) {
     const seen = facts.files[f.path];
     if (!seen) out.push(`${f.path} missing`);
     else if (seen.sha256 !== sha256(f.content) || seen.mode !== f.mode.replace(/^0/, ""))
@@ -39,6 +39,17 @@ export function bridgeDifferences(
       out.push(`${a} missing on ${b.name}`);
   }
   return out;
+}
+
+/**
+ * moveDefaultRoute with static addresses: the default route's gateway when it leaves through
+ * a member NIC (before the move) or the bridge (after it), so the bridge's files carry it and
+ * the Manager keeps its way out. With DHCP the bridge learns its route from the server.
+ */
+export function carriedGateway(b: HostBridge, facts: ManagerFacts): string | undefined {
+  if (!b.moveDefaultRoute || b.dhcp) return undefined;
+  const via = new Set([b.name, ...b.interfaces]);
+  return facts.defaultRoutes.find((r) => r.gateway && r.dev && via.has(r.dev))?.gateway;
 }
 
 /** Refuse to move the NIC carrying the SSH session or the default route unless allowed. */
@@ -80,8 +91,8 @@ const VERIFY =
   bash`set -uo pipefail
 br=$1; shift
 ok() {
-  ip -o link show dev "$br" 2>/dev/null | grep -q '[<,]UP[,>]' || return 1
-  for nic in "$@"; do ip -o link show dev "$nic" 2>/dev/null | grep -q " master $br " || return 1; done
+  [[ "$(ip -o link show dev "$br" 2>/dev/null)" =~ [\<,]UP[,\>] ]] || return 1
+  for nic in "$@"; do [[ "$(ip -o link show dev "$nic" 2>/dev/null)" == *" master $br "* ]] || return 1; done
 }
 poll_until 60 ok "$@" || { ip -br link show >&2; echo "bridge $br not converged" >&2; exit 1; }`;
 
@@ -96,7 +107,7 @@ export function bridgeStep(
   family: Family,
   b: HostBridge,
   why: string[],
-  opts: { create: boolean; drift?: string; stale: string[] },
+  opts: { create: boolean; drift?: string; stale: string[]; gateway?: string },
 ): Step {
   const members = b.interfaces.length ? ` with ${b.interfaces.join(", ")}` : "";
   return {
@@ -105,7 +116,7 @@ export function bridgeStep(
     ...(opts.create ? { owns: { kind: "bridge" as const, name: b.name } } : {}),
     ...(opts.drift ? { drift: opts.drift } : {}),
     async apply(ctx) {
-      await writeFiles(ctx, bridgeFiles(family, b), opts.stale);
+      await writeFiles(ctx, bridgeFiles(family, b, opts.gateway), opts.stale);
       const args = [b.name, b.stp ? "1" : "0", String(b.forwardDelay * 100), ...b.interfaces];
       await runScript(ctx, family === "debian" ? NETWORKD_APPLY : NM_APPLY, args, {
         purpose: `apply bridge ${b.name}`,

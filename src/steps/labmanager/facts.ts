@@ -26,6 +26,8 @@ export const managerFacts = z.object({
   os: z.object({ id: z.string(), idLike: z.string(), versionId: z.string() }),
   /** From the package manager present (apt → debian, dnf/yum → el); undefined when neither. */
   osFamily: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["debian", "el"]).optional()),
+  /** The EL package manager present: dnf (EL 8+), yum (CentOS 7), "" when neither. */
+  elPackageManager: z.enum(["dnf", "yum", ""]).default(""),
   systemd: z.boolean(),
   /** The packages of the desired set (both families' lists) that are installed. */
   installed: z.array(z.string()),
@@ -52,16 +54,32 @@ export const managerFacts = z.object({
     authorizedKeys: z.array(z.string()),
     /** sha256 of the START..END lab-operator block of ~/.bashrc, "" when absent. */
     rcBlock: z.string(),
+    /** Versions in the user's OpenStack clients venv ("" when not installed). */
+    openstackClients: z
+      .object({ openstack: z.string(), heat: z.string() })
+      .default({ openstack: "", heat: "" }),
   }),
   /** Existing files among the watched ones and our own bridge/connection files, by path. */
   files: z.record(z.string(), fileFact),
+  /** Of our own bridge files (found by glob, starting with our header): the bridge each is for. */
+  bridgeOf: z.record(z.string(), z.string()).default({}),
   links: z.array(link),
-  defaultRoutes: z.array(z.object({ dev: z.string().optional() })),
+  defaultRoutes: z.array(z.object({ dev: z.string().optional(), gateway: z.string().optional() })),
   /** The interface the SSH session of this observation arrived on ("" when unknown). */
   sshIface: z.string(),
   qemuBridgeAllows: z.array(z.string()),
   /** Installed virtualbmc version in our venv, "" when absent. */
   vbmcVersion: z.string(),
+  /** libvirt's own "default" network, from its files (no virsh): all false without libvirt. */
+  libvirtDefaultNetwork: z
+    .object({
+      defined: z.boolean(),
+      autostart: z.boolean(),
+      active: z.boolean(),
+      address: z.string(),
+      netmask: z.string(),
+    })
+    .default({ defined: false, autostart: false, active: false, address: "", netmask: "" }),
 });
 export type ManagerFacts = z.infer<typeof managerFacts>;
 export type ServiceFact = z.infer<typeof service>;

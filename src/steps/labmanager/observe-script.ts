@@ -1,15 +1,41 @@
 import { bash } from "../bash.js";
 
 /**
+ * `bridgeOf HEADER FILE...` prints a JSON object: for each file that starts with HEADER, the
+ * bridge it is for. A member file names its bridge (Bridge= / master=); the bridge's own
+ * files name it (Name= / interface-name=). Needs the caller's `js` (JSON string) function.
+ */
+export const BRIDGE_OF = bash`bridgeOf() {
+  local header=$1 first=1 f b
+  shift
+  printf '{'
+  for f in "$@"; do
+    [ -f "$f" ] && [ -n "$header" ] || continue
+    b=$(awk -v h="$header" 'NR == 1 && $0 != h {exit} /^(Bridge|master)=/ {m = substr($0, index($0, "=") + 1)}
+      /^(Name|interface-name)=/ && n == "" {n = substr($0, index($0, "=") + 1)} END {print (m != "" ? m : n)}' "$f" 2>/dev/null)
+    [ -n "$b" ] || continue
+    [ $first = 1 ] || printf ','; first=0
+    printf '%s:%s' "$(js "$f")" "$(js "$b")"
+  done
+  printf '}'
+}
+`;
+
+/**
  * The Manager's facts in one round trip: a constant bash script printing one JSON object.
  * Positional arguments: $1 user name, $2 venv path, $3 Debian package set, $4 EL package
  * set (newline-separated), $5 files to hash (newline-separated), $6 and $7 the shell-rc
- * block markers. Our own bridge and connection files are found by glob, so cleanup sees
- * them even after the spec changed.
+ * block markers, $8 the first line of our bridge files, $9 the OpenStack clients' venv (relative
+ * to the user's home). Our own bridge and connection files
+ * are found by glob, so cleanup sees them even after the spec changed; for each that starts
+ * with that line, bridgeOf names the bridge it is for (read from the file, never from its
+ * name: 50-lab-public-x-eth1.network may be bridge public-x's or public's).
  * Needs only bash, coreutils, iproute2 and sha256sum: nothing we install ourselves.
  */
-export const OBSERVE_MANAGER = bash`set -u
-user=$1 venv=$2 debPkgs=$3 elPkgs=$4 watched=$5 rcStart=$6 rcEnd=$7
+export const OBSERVE_MANAGER =
+  BRIDGE_OF +
+  bash`set -u
+user=$1 venv=$2 debPkgs=$3 elPkgs=$4 watched=$5 rcStart=$6 rcEnd=$7 header=\${8:-} osClientsVenv=\${9:-.venvs/openstack-clients}
 js() { local s=$1; s=\${s//\\/\\\\}; s=\${s//\"/\\\"}; s=\${s//$'\n'/\\n}; s=\${s//$'\t'/\\t}; s=\${s//$'\r'/}; printf '"%s"' "$s"; }
 jarr() { local first=1 x; printf '['; for x in "$@"; do [ $first = 1 ] || printf ','; first=0; js "$x"; done; printf ']'; }
 jraw() { case $1 in \[*) printf '%s' "$1" ;; *) printf '[]' ;; esac; }
@@ -18,8 +44,18 @@ sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
 
 osId= osLike= osVersion=
 if [ -r /etc/os-release ]; then . /etc/os-release; osId=$ID; osLike=\${ID_LIKE:-}; osVersion=\${VERSION_ID:-}; fi
+# os-release decides first (a Debian box with dnf for building RPMs stays Debian; an EL box
+# stays EL), then whichever package manager is present. CentOS 7 has yum and no dnf.
 family=
-if has apt-get && has dpkg-query; then family=debian; elif has dnf || has yum; then family=el; fi
+case " $osId $osLike " in
+  *" rhel "*|*" centos "*|*" fedora "*) { has dnf || has yum; } && family=el ;;
+  *" debian "*|*" ubuntu "*) has apt-get && has dpkg-query && family=debian ;;
+esac
+if [ -z "$family" ]; then
+  if has apt-get && has dpkg-query; then family=debian; elif has dnf || has yum; then family=el; fi
+fi
+elPm=
+if has dnf; then elPm=dnf; elif has yum; then elPm=yum; fi
 
 installed=()
 if [ "$family" = debian ]; then
@@ -42,7 +78,7 @@ tz=
 has timedatectl && tz=$(timedatectl show -p Timezone --value 2>/dev/null)
 [ -z "$tz" ] && tz=$(readlink /etc/localtime 2>/dev/null | sed 's|.*/zoneinfo/||')
 
-exists=false home= homeMode= shell= hasPassword=false keys=() rcBlock=
+exists=false home= homeMode= shell= hasPassword=false keys=() rcBlock= oscVersion= heatVersion=
 if ent=$(getent passwd "$user"); then
   exists=true
   IFS=: read -r _ _ _ _ _ home shell <<<"$ent"
@@ -56,6 +92,13 @@ if ent=$(getent passwd "$user"); then
   if [ -r "$home/.bashrc" ] && grep -qxF -- "$rcStart" "$home/.bashrc"; then
     rcBlock=$(awk -v s="$rcStart" -v e="$rcEnd" '$0==s{p=1} p{print} p && $0==e{p=0}' "$home/.bashrc" | sha256sum | cut -d' ' -f1)
   fi
+  # The OpenStack clients' venv: the installed versions, from pip's own metadata (no python run).
+  for d in "$home/$osClientsVenv"/lib/python3*/site-packages/python_openstackclient-*.dist-info; do
+    [ -d "$d" ] && { oscVersion=\${d##*/python_openstackclient-}; oscVersion=\${oscVersion%.dist-info}; }
+  done
+  for d in "$home/$osClientsVenv"/lib/python3*/site-packages/python_heatclient-*.dist-info; do
+    [ -d "$d" ] && { heatVersion=\${d##*/python_heatclient-}; heatVersion=\${heatVersion%.dist-info}; }
+  done
 fi
 
 files() {
@@ -71,7 +114,7 @@ files() {
 }
 mapfile -t watchedFiles <<<"$watched"
 shopt -s nullglob
-ownFiles=(/etc/systemd/network/50-lab-* /etc/NetworkManager/system-connections/lab-*.nmconnection)
+ownFiles=(/etc/systemd/network/00-lab-* /etc/systemd/network/50-lab-* /etc/NetworkManager/system-connections/lab-*.nmconnection)
 shopt -u nullglob
 
 conn=\${SSH_CONNECTION:-} pid=$$
@@ -94,15 +137,28 @@ for d in "$venv"/lib/python3*/site-packages/virtualbmc-*.dist-info; do
   [ -d "$d" ] && { vbmcVersion=\${d##*/virtualbmc-}; vbmcVersion=\${vbmcVersion%.dist-info}; }
 done
 
-printf '{"os":{"id":%s,"idLike":%s,"versionId":%s},"osFamily":%s,' "$(js "$osId")" "$(js "$osLike")" "$(js "$osVersion")" "$(js "$family")"
+# libvirt's default network from its files: the persistent definition, the autostart link,
+# and the status file libvirt keeps for a running network (no virsh, no libvirtd started).
+dnDefined=false dnAutostart=false dnActive=false dnIp= dnMask=
+if [ -f /etc/libvirt/qemu/networks/default.xml ]; then
+  dnDefined=true
+  [ -e /etc/libvirt/qemu/networks/autostart/default.xml ] && dnAutostart=true
+  [ -f /run/libvirt/network/default.xml ] && dnActive=true
+  read -r dnIp dnMask < <(sed -n "s/.*<ip address=['\"]\([0-9.]*\)['\"] netmask=['\"]\([0-9.]*\)['\"].*/\1 \2/p" /etc/libvirt/qemu/networks/default.xml)
+fi
+
+printf '{"os":{"id":%s,"idLike":%s,"versionId":%s},"osFamily":%s,"elPackageManager":%s,' "$(js "$osId")" "$(js "$osLike")" "$(js "$osVersion")" "$(js "$family")" "$(js "$elPm")"
 printf '"systemd":%s,"installed":%s,"aptListsAgeSeconds":%s,' $systemd "$(jarr "\${installed[@]}")" "$listsAge"
 printf '"services":{"libvirtd":%s,"libvirtdSocket":%s,"virtlogd":%s,"vbmcd":%s,"systemd-networkd":%s,"NetworkManager":%s},' \
   "$(svc libvirtd)" "$(svc libvirtd.socket)" "$(svc virtlogd.socket)" "$(svc vbmcd)" "$(svc systemd-networkd)" "$(svc NetworkManager)"
 printf '"timezone":%s,' "$(js "$tz")"
-printf '"user":{"name":%s,"exists":%s,"home":%s,"homeMode":%s,"shell":%s,"hasPassword":%s,"authorizedKeys":%s,"rcBlock":%s},' \
+printf '"user":{"name":%s,"exists":%s,"home":%s,"homeMode":%s,"shell":%s,"hasPassword":%s,"authorizedKeys":%s,"rcBlock":%s,' \
   "$(js "$user")" $exists "$(js "$home")" "$(js "$homeMode")" "$(js "$shell")" $hasPassword "$(jarr "\${keys[@]}")" "$(js "$rcBlock")"
-printf '"files":%s,' "$(files "\${watchedFiles[@]}" "\${ownFiles[@]}")"
+printf '"openstackClients":{"openstack":%s,"heat":%s}},' "$(js "$oscVersion")" "$(js "$heatVersion")"
+printf '"files":%s,"bridgeOf":%s,' "$(files "\${watchedFiles[@]}" "\${ownFiles[@]}")" "$(bridgeOf "$header" "\${ownFiles[@]}")"
 printf '"links":%s,"defaultRoutes":%s,"sshIface":%s,' "$(jraw "$(ip -d -j addr show 2>/dev/null)")" \
   "$(jraw "$(ip -j route show default 2>/dev/null)")" "$(js "$sshIface")"
-printf '"qemuBridgeAllows":%s,"vbmcVersion":%s}\n' "$(jarr "\${allows[@]}")" "$(js "$vbmcVersion")"
+printf '"qemuBridgeAllows":%s,"vbmcVersion":%s,' "$(jarr "\${allows[@]}")" "$(js "$vbmcVersion")"
+printf '"libvirtDefaultNetwork":{"defined":%s,"autostart":%s,"active":%s,"address":%s,"netmask":%s}}\n' \
+  $dnDefined $dnAutostart $dnActive "$(js "$dnIp")" "$(js "$dnMask")"
 `;

@@ -1,15 +1,17 @@
 import type { LabManagerSpec } from "../../api/labmanager.js";
+import { OPENSTACK_CLIENTS_VENV } from "./openstack-clients.js";
 import type { RemoteHost } from "../../remote/types.js";
+import { BRIDGE_FILE_HEADER } from "./bridge-files.js";
 import { RC_END, RC_START } from "./content.js";
 import { managerFacts, type ManagerFacts } from "./facts.js";
 import { OBSERVE_MANAGER } from "./observe-script.js";
-import { DEBIAN_PACKAGES, EL_PACKAGES } from "./packages.js";
+import { DEBIAN_PACKAGES, EL_OBSERVED_PACKAGES } from "./packages.js";
 import { VENV, watchedFiles } from "./paths.js";
 
 /** The positional arguments of OBSERVE_MANAGER for this spec. */
 export function observeArgs(spec: LabManagerSpec): string[] {
   const deb = [...new Set([...DEBIAN_PACKAGES, ...spec.packages])];
-  const el = [...new Set([...EL_PACKAGES, ...spec.packages])];
+  const el = [...new Set([...EL_OBSERVED_PACKAGES, ...spec.packages])];
   return [
     spec.user.name,
     VENV,
@@ -18,6 +20,8 @@ export function observeArgs(spec: LabManagerSpec): string[] {
     watchedFiles(spec).join("\n"),
     RC_START,
     RC_END,
+    BRIDGE_FILE_HEADER,
+    OPENSTACK_CLIENTS_VENV,
   ];
 }
 

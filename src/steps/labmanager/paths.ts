@@ -26,10 +26,17 @@ export function networkdNetdev(bridge: string): string {
 export function networkdNetwork(bridge: string): string {
   return `${NETWORKD_DIR}/50-lab-${bridge}.network`;
 }
-/** Sorts before the bridge's own file ("-" < "."), and before distribution defaults. */
+/**
+ * networkd applies the first .network file (by name) that matches a link: a member's must
+ * sort before the NIC's own (an installer's or a hand-written 10-/20-*.network), or the NIC
+ * never joins the bridge. Deleting ours gives the NIC back to its own file.
+ */
 export function networkdMember(bridge: string, nic: string): string {
-  return `${NETWORKD_DIR}/50-lab-${bridge}-${nic}.network`;
+  return `${NETWORKD_DIR}/${NETWORKD_MEMBER_PREFIX}${bridge}-${nic}.network`;
 }
+export const NETWORKD_MEMBER_PREFIX = "00-lab-";
+/** Where member files were written before 00-lab-: still ours (found, cleaned up, replaced). */
+export const NETWORKD_OLD_MEMBER_PREFIX = "50-lab-";
 export function nmBridge(bridge: string): string {
   return `${NM_DIR}/lab-${bridge}.nmconnection`;
 }

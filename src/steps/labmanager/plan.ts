@@ -1,7 +1,8 @@
 import type { LabManagerSpec } from "../../api/labmanager.js";
-import type { Step } from "../types.js";
-import { bridgeDifferences, bridgeStep, guardLifeline } from "./bridges.js";
+import { PlanBlocked, type OwnedResource, type Step } from "../types.js";
+import { bridgeDifferences, bridgeStep, carriedGateway, guardLifeline } from "./bridges.js";
 import { bridgeFiles } from "./bridge-files.js";
+import { planDefaultNetwork } from "./default-network.js";
 import {
   networkHookScript,
   sha256,
@@ -13,19 +14,45 @@ import {
 } from "./content.js";
 import { isEnabled, isRunning, type ManagerFacts } from "./facts.js";
 import { resolveFamily } from "./family.js";
-import { APT_LISTS_MAX_AGE_SECONDS, desiredPackages, packagesStep } from "./packages.js";
+import {
+  APT_LISTS_MAX_AGE_SECONDS,
+  desiredPackages,
+  type ElPackageManager,
+  packagesStep,
+  repositoriesStep,
+} from "./packages.js";
+import { elMajor, newerQemuPackage, repositoryPackages } from "./repositories.js";
 import {
   type Family,
   NETWORK_HOOK,
   VBMCD_UNIT,
+  NETWORKD_DIR,
+  NETWORKD_MEMBER_PREFIX,
   networkdNetdev,
   nmBridge,
   qemuBridgeConf,
   sudoersPath,
 } from "./paths.js";
-import { networkHookStep, qemuBridgeStep, serviceStep, timezoneStep } from "./system.js";
-import { authorizedKeyStep, homeModeStep, shellRcStep, sudoersStep, userStep } from "./user.js";
+import { claim, isOwned, type Ownership } from "./ownership.js";
+import {
+  networkHookCleanupStep,
+  networkHookStep,
+  qemuBridgeStep,
+  serviceStep,
+  timezoneStep,
+} from "./system.js";
+import {
+  authorizedKeyStep,
+  homeModeStep,
+  shellRcRemovalStep,
+  shellRcStep,
+  sudoersStep,
+  userStep,
+} from "./user.js";
+import { openstackClientsRemovalStep, openstackClientsStep } from "./openstack-clients.js";
 import { vbmcInstallStep, vbmcServiceStep } from "./vbmc.js";
+
+import { bridgeCleanup, bridgeExists, sudoersCleanup, vbmcCleanup } from "./cleanup.js";
 
 export { planManagerCleanup } from "./cleanup.js";
 export { resolveFamily };
@@ -35,10 +62,18 @@ export interface ManagerInputs {
   managerPublicKey: string;
   /** Only ever sent on stdin inside apply; never logged. */
   managerPassword: string;
-  /** The object was Ready before: differences found now are drift, and steps say so. */
+  /** The spec has not changed since the host last matched it: differences are drift, and steps say so. */
   wasConverged?: boolean;
+  /** The opt-in full upgrade ran already (status.upgraded): it is not repeated. */
+  upgraded?: boolean;
+  /** Called once the full upgrade succeeded, so the controller records it. */
+  onUpgraded?: () => void;
+  /** Objects with VMs on this Manager ("TripleOUndercloud/x"): vbmcd stays while any is there. */
+  vmObjects?: readonly string[];
   /** Host bridges used by this Manager's LibvirtNetworks (for qemu's bridge helper). */
   networkBridges?: string[];
+  /** What this object recorded as created: a bridge, user or sudoers file not in it is someone else's. */
+  owned: readonly OwnedResource[];
 }
 
 interface PlanCtx {
@@ -46,15 +81,20 @@ interface PlanCtx {
   facts: ManagerFacts;
   inputs: ManagerInputs;
   family: Family;
+  ownership: Ownership;
 }
 
 /** What the Manager must do to match the spec, in order; empty when converged. Pure. */
 export function planManager(spec: LabManagerSpec, facts: ManagerFacts, inputs: ManagerInputs): Step[] {
-  const p: PlanCtx = { spec, facts, inputs, family: resolveFamily(spec, facts) };
+  const ownership = { owned: inputs.owned, adopt: spec.adopt };
+  const p: PlanCtx = { spec, facts, inputs, family: resolveFamily(spec, facts), ownership };
   for (const b of spec.bridges) guardLifeline(b, facts);
+  guardFileNames(p);
   return [
+    ...planRepositories(p),
     ...planPackages(p),
     ...planSystem(p),
+    ...planDefaultNetwork(spec, facts, inputs.owned),
     ...planBridges(p),
     ...planVbmc(p),
     ...planUser(p),
@@ -62,19 +102,63 @@ export function planManager(spec: LabManagerSpec, facts: ManagerFacts, inputs: M
   ];
 }
 
+/**
+ * Bridge public with NIC x and bridge public-x would write the same file (50-lab-public-x.network,
+ * lab-public-x.nmconnection): one bridge's config would overwrite the other's, so refuse.
+ */
+function guardFileNames(p: PlanCtx): void {
+  const writer = new Map<string, string>();
+  for (const b of p.spec.bridges)
+    for (const f of bridgeFiles(p.family, b)) {
+      const other = writer.get(f.path);
+      if (other !== undefined && other !== b.name)
+        throw new PlanBlocked(
+          "Conflict",
+          `bridges ${other} and ${b.name} would both write ${f.path}: rename one of them or its member NIC in spec.bridges`,
+        );
+      writer.set(f.path, b.name);
+    }
+}
+
 /** Only drift when we had converged before; on first apply it is just work to do. */
 function drift(p: PlanCtx, what: string): string | undefined {
   return p.inputs.wasConverged ? what : undefined;
 }
 
+/** dnf, or yum where observe found no dnf (CentOS 7). */
+function elPm(p: PlanCtx): ElPackageManager {
+  return p.facts.elPackageManager === "yum" ? "yum" : "dnf";
+}
+
+/** EL: EPEL and the newer qemu repository, before the packages that come from them. */
+function planRepositories(p: PlanCtx): Step[] {
+  if (p.family !== "el") return [];
+  const major = elMajor(p.facts);
+  const installed = new Set(p.facts.installed);
+  const missing = repositoryPackages(p.spec, major).filter((n) => !installed.has(n));
+  if (missing.length === 0) return [];
+  const qemuRepo = newerQemuPackage(major);
+  const upgradeQemu = major === 8 && !!qemuRepo && missing.includes(qemuRepo) && installed.has("qemu-kvm");
+  const d = drift(p, `repository packages removed: ${missing.join(" ")}`);
+  return [repositoriesStep(elPm(p), missing, { upgradeQemu, ...(d ? { drift: d } : {}) })];
+}
+
 function planPackages(p: PlanCtx): Step[] {
   const installed = new Set(p.facts.installed);
-  const missing = desiredPackages(p.family, p.spec).filter((n) => !installed.has(n));
-  const upgrade = p.spec.upgrade && !p.inputs.wasConverged;
+  const wanted = desiredPackages(p.family, p.spec, elMajor(p.facts));
+  const missing = wanted.filter((n) => !installed.has(n));
+  // Once per Manager, also when turned on after the Manager converged without it.
+  const upgrade = p.spec.upgrade && !p.inputs.upgraded;
   if (missing.length === 0 && !upgrade) return [];
   const age = p.facts.aptListsAgeSeconds;
   const update = p.family === "debian" && (age < 0 || age > APT_LISTS_MAX_AGE_SECONDS || upgrade);
-  const step = packagesStep(p.family, missing, { update, upgrade });
+  const onUpgraded = p.inputs.onUpgraded;
+  const step = packagesStep(p.family, missing, {
+    update,
+    upgrade,
+    pm: elPm(p),
+    ...(onUpgraded ? { onUpgraded } : {}),
+  });
   const d = missing.length ? drift(p, `packages removed: ${missing.join(" ")}`) : undefined;
   return [d ? { ...step, drift: d } : step];
 }
@@ -87,10 +171,12 @@ function planSystem(p: PlanCtx): Step[] {
     steps.push(d ? { ...s, drift: d } : s);
   }
   const { libvirtd, libvirtdSocket, virtlogd } = p.facts.services;
-  const units = p.family === "debian" ? ["virtlogd.socket", "libvirtd.socket", "libvirtd"] : ["libvirtd"];
-  // On Debian an idle libvirtd exits and its socket starts it again on the next connection.
-  const libvirtUp =
-    isRunning(libvirtd) || (p.family === "debian" && isEnabled(libvirtd) && isRunning(libvirtdSocket));
+  // CentOS 7's libvirtd has no socket unit; EL 8+ and Debian socket-activate it.
+  const hasSocket = !["unknown", "not-found", ""].includes(libvirtdSocket.enabled);
+  const elUnits = hasSocket ? ["libvirtd.socket", "libvirtd"] : ["libvirtd"];
+  const units = p.family === "debian" ? ["virtlogd.socket", "libvirtd.socket", "libvirtd"] : elUnits;
+  // A socket-activated libvirtd exits when idle (--timeout 120); its socket starts it again.
+  const libvirtUp = isRunning(libvirtd) || (isEnabled(libvirtd) && isRunning(libvirtdSocket));
   const ok = libvirtUp && (p.family !== "debian" || isRunning(virtlogd));
   if (!ok) {
     const state = `libvirtd ${libvirtd.active}/${libvirtd.enabled}`;
@@ -113,17 +199,48 @@ function planBridges(p: PlanCtx): Step[] {
   for (const b of p.spec.bridges) {
     const main = p.family === "debian" ? networkdNetdev(b.name) : nmBridge(b.name);
     const prefix = main.replace(/\.(netdev|nmconnection)$/, "-");
-    const stale = existing.filter((f) => f.startsWith(prefix) && !wanted.has(f));
+    const members = `${NETWORKD_DIR}/${NETWORKD_MEMBER_PREFIX}${b.name}-`;
+    const prefixes = p.family === "debian" ? [prefix, members] : [prefix];
+    // Ours by content, not by name alone: bridge public-x's files also start with "50-lab-public-".
+    const stale = existing.filter(
+      (f) => prefixes.some((x) => f.startsWith(x)) && p.facts.bridgeOf[f] === b.name && !wanted.has(f),
+    );
+    const present = p.facts.links.some((l) => l.ifname === b.name) || main in p.facts.files;
+    const bridge = { kind: "bridge" as const, name: b.name };
+    const adopted = claim(p.ownership, bridge, present, `host bridge ${b.name}`, `bridge/${b.name}/adopt`);
+    steps.push(...adopted);
     const why = bridgeDifferences(p.family, b, p.facts, stale);
     if (why.length === 0) continue;
-    const create = !p.facts.links.some((l) => l.ifname === b.name) && !(main in p.facts.files);
-    steps.push(bridgeStep(p.family, b, why, { create, stale, drift: drift(p, why.join("; ")) }));
+    const gateway = carriedGateway(b, p.facts);
+    steps.push(
+      bridgeStep(p.family, b, why, { create: !present, stale, gateway, drift: drift(p, why.join("; ")) }),
+    );
   }
+  steps.push(...planRetiredBridges(p));
   const names = qemuBridges(p);
   const allowed = new Set(p.facts.qemuBridgeAllows);
   const missing = names.filter((n) => !allowed.has(n));
   if (missing.length) steps.push(qemuBridgeStep(qemuBridgeConf(p.family), missing));
   return steps;
+}
+
+/**
+ * A bridge this object created (or adopted) and spec.bridges no longer lists is removed, as
+ * deleting the LabManager would; one a LibvirtNetwork of this Manager still names stays
+ * until that network changes (cross-validation reports the reference).
+ */
+function planRetiredBridges(p: PlanCtx): Step[] {
+  const wanted = new Set(p.spec.bridges.map((b) => b.name));
+  const inUse = new Set(p.inputs.networkBridges ?? []);
+  return p.inputs.owned
+    .filter((o) => o.kind === "bridge" && !wanted.has(o.name) && !inUse.has(o.name))
+    .filter((o) => bridgeExists(p.family, o.name, p.facts))
+    .map((o) => ({
+      ...bridgeCleanup(p.family, o.name),
+      id: `bridge/${o.name}/remove`,
+      description: `remove bridge ${o.name} and its persistent configuration (no longer in spec.bridges)`,
+      releases: o,
+    }));
 }
 
 /** spec.qemuBridgeAllow when given, else our bridges and those of the Manager's networks. */
@@ -139,7 +256,7 @@ function fileDiffers(facts: ManagerFacts, path: string, content: string, mode: s
 
 function planVbmc(p: PlanCtx): Step[] {
   const vbmc = p.spec.virtualBMC;
-  if (!vbmc.enabled) return [];
+  if (!vbmc.enabled) return planVbmcRemoval(p);
   const steps: Step[] = [];
   const current = p.facts.vbmcVersion;
   if (current !== vbmc.version) {
@@ -156,6 +273,26 @@ function planVbmc(p: PlanCtx): Step[] {
   return steps;
 }
 
+/**
+ * spec.virtualBMC.enabled turned false: vbmcd, installed by this object, is removed as on
+ * delete, unless VMs of the lab are still on this Manager (their BMCs would go with it;
+ * EditsApplied says it stays).
+ */
+function planVbmcRemoval(p: PlanCtx): Step[] {
+  const vbmcd = { kind: "vbmcd" as const, name: "vbmcd" };
+  const present =
+    Boolean(p.facts.vbmcVersion) || VBMCD_UNIT in p.facts.files || p.facts.services.vbmcd.active === "active";
+  if (!present || !isOwned(p.ownership, vbmcd) || (p.inputs.vmObjects ?? []).length > 0) return [];
+  return [
+    {
+      ...vbmcCleanup(p.spec.virtualBMC),
+      id: "virtualbmc/remove",
+      description: "stop and remove vbmcd (spec.virtualBMC.enabled is false)",
+      releases: vbmcd,
+    },
+  ];
+}
+
 /** "type base64" of an OpenSSH public key line: what observe hashes per authorized key. */
 export function keyIdentity(publicKey: string): string {
   const fields = publicKey.trim().split(/\s+/);
@@ -167,9 +304,31 @@ export function keyIdentity(publicKey: string): string {
 function planUser(p: PlanCtx): Step[] {
   const { user } = p.spec;
   const u = p.facts.user;
-  const steps: Step[] = [];
-  if (!u.exists || !u.hasPassword) steps.push(userStep(user, p.inputs.managerPassword, !u.exists));
   const sudoers = sudoersPath(user.name);
+  const steps: Step[] = [
+    ...claim(
+      p.ownership,
+      { kind: "user", name: user.name },
+      u.exists,
+      `user ${user.name}`,
+      `user/${user.name}/adopt`,
+    ),
+    ...claim(
+      p.ownership,
+      { kind: "sudoers", name: sudoers },
+      user.sudo && sudoers in p.facts.files,
+      sudoers,
+      `user/${user.name}/sudoers/adopt`,
+    ),
+  ];
+  if (!u.exists || !u.hasPassword) steps.push(userStep(user, p.inputs.managerPassword, !u.exists));
+  if (!user.sudo && sudoers in p.facts.files && isOwned(p.ownership, { kind: "sudoers", name: sudoers }))
+    steps.push({
+      ...sudoersCleanup(sudoers),
+      id: `sudoers/${user.name}/remove`,
+      description: `remove ${sudoers} (spec.user.sudo is false)`,
+      releases: { kind: "sudoers", name: sudoers },
+    });
   if (user.sudo && fileDiffers(p.facts, sudoers, sudoersContent(user.name), "440")) {
     const create = !(sudoers in p.facts.files);
     steps.push(
@@ -183,12 +342,41 @@ function planUser(p: PlanCtx): Step[] {
     steps.push(authorizedKeyStep(user.name, p.inputs.managerPublicKey));
   }
   if (user.shellRc && u.rcBlock !== sha256(shellRcBlock())) steps.push(shellRcStep(user.name));
-  return steps;
+  if (!user.shellRc && u.rcBlock) steps.push(shellRcRemovalStep(user.name));
+  return [...steps, ...planOpenstackClients(p)];
+}
+
+/** The clients' venv when asked for; taken away again only when this object installed it. */
+function planOpenstackClients(p: PlanCtx): Step[] {
+  const { user } = p.spec;
+  const { openstack, heat } = p.facts.user.openstackClients;
+  if (user.openstackClients)
+    return openstack && heat
+      ? []
+      : [openstackClientsStep(user.name, drift(p, `the OpenStack clients of ${user.name} are missing`))];
+  const ours = isOwned(p.ownership, { kind: "openstack-clients", name: user.name });
+  return ours && (openstack || heat)
+    ? [openstackClientsRemovalStep(user.name, "spec.user.openstackClients is false")]
+    : [];
 }
 
 function planHook(p: PlanCtx): Step[] {
-  if (!p.spec.networkHook.enabled) return [];
+  if (!p.spec.networkHook.enabled) return planHookRemoval(p);
   const script = networkHookScript(p.spec);
   if (!fileDiffers(p.facts, NETWORK_HOOK, script, "755")) return [];
-  return [networkHookStep(script, drift(p, `${NETWORK_HOOK} changed or missing`))];
+  const d = drift(p, `${NETWORK_HOOK} changed or missing`);
+  return [networkHookStep(script, { create: !(NETWORK_HOOK in p.facts.files), ...(d ? { drift: d } : {}) })];
+}
+
+/** spec.networkHook.enabled turned false: the hook script this object installed is removed. */
+function planHookRemoval(p: PlanCtx): Step[] {
+  const hook = { kind: "file" as const, name: NETWORK_HOOK };
+  if (!(NETWORK_HOOK in p.facts.files) || !isOwned(p.ownership, hook)) return [];
+  return [
+    {
+      ...networkHookCleanupStep(p.spec.networkHook.configFile),
+      id: "libvirt-network-hook/remove",
+      releases: hook,
+    },
+  ];
 }

@@ -61,11 +61,12 @@ export function qemuBridgeStep(conf: string, bridges: string[]): Step {
   };
 }
 
-export function networkHookStep(script: string, drift?: string): Step {
+export function networkHookStep(script: string, opts: { create: boolean; drift?: string }): Step {
   return {
     id: "libvirt-network-hook",
     description: `install the libvirt network hook ${NETWORK_HOOK}`,
-    ...(drift ? { drift } : {}),
+    ...(opts.create ? { owns: { kind: "file" as const, name: NETWORK_HOOK } } : {}),
+    ...(opts.drift ? { drift: opts.drift } : {}),
     async apply(ctx) {
       await writeRemoteFile(ctx, NETWORK_HOOK, script, {
         mode: "0755",
@@ -76,6 +77,29 @@ export function networkHookStep(script: string, drift?: string): Step {
         purpose: "reload libvirt hooks",
         sudo: true,
       });
+    },
+  };
+}
+
+/**
+ * Remove our hook script, and its config file once no network is listed in it (the
+ * LibvirtNetworks are deleted before their Manager); libvirtd forgets the hook on restart.
+ */
+const REMOVE_HOOK = bash`set -uo pipefail
+hook=$1 conf=$2
+rm -f -- "$hook"
+if [ -f "$conf" ] && ! grep -qv '^[[:space:]]*\(#\|$\)' "$conf"; then
+  rm -f -- "$conf"
+  rmdir --ignore-fail-on-non-empty -- "$(dirname "$conf")" 2>/dev/null
+fi
+systemctl try-restart libvirtd || true`;
+
+export function networkHookCleanupStep(configFile: string): Step {
+  return {
+    id: "cleanup/libvirt-network-hook",
+    description: `remove the libvirt network hook ${NETWORK_HOOK} (and ${configFile} when no network is left in it)`,
+    async apply(ctx) {
+      await runScript(ctx, REMOVE_HOOK, [NETWORK_HOOK, configFile], { purpose: "remove network hook" });
     },
   };
 }

@@ -104,6 +104,20 @@ chmod --reference="$f" "$tmp"
 mv -f "$tmp" "$f"
 trap - EXIT`;
 
+/** spec.user.shellRc turned false: our block leaves ~/.bashrc (the rest of the file stays). */
+export function shellRcRemovalStep(user: string): Step {
+  return {
+    id: `user/${user}/shell-rc/remove`,
+    description: `remove the lab-operator block from ~${user}/.bashrc (spec.user.shellRc is false)`,
+    async apply(ctx) {
+      await runScript(ctx, REPLACE_RC_BLOCK, [user, RC_START, RC_END], {
+        purpose: "remove shell-rc block",
+        stdin: "",
+      });
+    },
+  };
+}
+
 export function shellRcStep(user: string): Step {
   return {
     id: `user/${user}/shell-rc`,

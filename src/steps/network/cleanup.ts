@@ -1,7 +1,7 @@
 import type { LibvirtNetwork } from "../../api/index.js";
 import { libvirtNetworkName } from "../../render/libvirt-network.js";
 import type { Step } from "../types.js";
-import type { NetworkFacts } from "./facts.js";
+import type { NetworkFacts, OwnerStamp } from "./facts.js";
 import { hookRemovalPlan, type HookOptions } from "./hook.js";
 import { ctlStep } from "./steps.js";
 
@@ -13,8 +13,12 @@ export interface NetworkCleanup {
 
 /** Whether cleanup may remove the network: stamped by this object, or unstamped and adopted. */
 function removable(net: LibvirtNetwork, facts: NetworkFacts): boolean {
-  const o = facts.owner;
-  if (!o) return net.spec.adopt;
+  return facts.owner ? stampedBy(net, facts.owner) : net.spec.adopt;
+}
+
+/** Whether a network's ownership stamp names this very object (its uid too, when both have one). */
+export function stampedBy(net: LibvirtNetwork, o: OwnerStamp | undefined): boolean {
+  if (!o) return false;
   const uid = net.metadata.uid ?? "";
   return (
     o.kind === net.kind &&
@@ -42,9 +46,16 @@ export function planNetworkCleanup(
       : "was not created by lab-operator";
     return { steps: [], conflict: `libvirt network ${name} ${by}: left in place` };
   }
+  // The host checks the stamp again right before each removal (NETWORK_CTL's guard).
+  const guard = {
+    kind: net.kind,
+    namespace: net.metadata.namespace,
+    name: net.metadata.name,
+    adopt: net.spec.adopt,
+  };
   const steps: Step[] = [];
-  if (facts.active) steps.push(ctlStep("destroy", name, `stop libvirt network ${name}`));
+  if (facts.active) steps.push(ctlStep("destroy", name, `stop libvirt network ${name}`, undefined, guard));
   steps.push(...hookRemovalPlan(name, facts, hook));
-  steps.push(ctlStep("undefine", name, `undefine libvirt network ${name}`));
+  steps.push(ctlStep("undefine", name, `undefine libvirt network ${name}`, undefined, guard));
   return { steps };
 }

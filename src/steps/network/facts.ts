@@ -79,8 +79,8 @@ export interface NetworkFacts {
   config?: NetworkConfig;
   /** Domains with a NIC on this network or on its bridge, sorted. */
   domains: string[];
-  /** The other active networks: what a start of this one could clash with. */
-  otherActive: Array<{ name: string; config: NetworkConfig }>;
+  /** The other active networks: what a start of this one could clash with, and whose stamp they carry. */
+  otherActive: Array<{ name: string; config: NetworkConfig; owner?: OwnerStamp }>;
   /** Whether the LabManager's libvirt network hook script is installed. */
   hookInstalled: boolean;
   /** The whole hook config file (every network's lines), null when absent. */
@@ -218,7 +218,9 @@ export function networkFacts(name: string, raw: RawNetworkFacts): NetworkFacts {
     otherActive: raw.otherActive.flatMap((xml) => {
       if (!xml.trim()) return []; // stopped between listing and dumping
       const other = parseXml(xml);
-      return [{ name: child(other, "name")?.text.trim() ?? "", config: parseNetworkConfig(other) }];
+      const stamp = parseOwnerStamp(other);
+      const otherName = child(other, "name")?.text.trim() ?? "";
+      return [{ name: otherName, config: parseNetworkConfig(other), ...(stamp ? { owner: stamp } : {}) }];
     }),
     hookInstalled: raw.hookInstalled,
     hookConfig: raw.hookConfig,

@@ -3,8 +3,9 @@ import { formatSubnet, subnetOf, subnetsOverlap } from "../../manifests/ipv4.js"
 import { libvirtNetworkName, renderNetworkXml } from "../../render/libvirt-network.js";
 import { PlanBlocked, type Step } from "../types.js";
 import { diffNetwork, type NetworkDiff } from "./diff.js";
-import { parseNetworkConfig, type NetworkConfig, type NetworkFacts } from "./facts.js";
-import { hookPlan, type HookOptions } from "./hook.js";
+import { stampedBy } from "./cleanup.js";
+import { hookSubnetsOf, parseNetworkConfig, type NetworkConfig, type NetworkFacts } from "./facts.js";
+import { hookPlan, hookRemovalPlan, type HookOptions } from "./hook.js";
 import { ctlStep, defineStep, liveUpdateStep } from "./steps.js";
 import { parseXml } from "./xml.js";
 
@@ -24,7 +25,51 @@ interface PlanCtx {
 
 /** What the libvirt network must do to match the spec, in order; empty when converged. Pure. */
 export function planNetwork(net: LibvirtNetwork, facts: NetworkFacts, opts: NetworkPlanOptions = {}): Step[] {
-  const p: PlanCtx = { net, name: libvirtNetworkName(net), facts, opts };
+  const name = libvirtNetworkName(net);
+  const renamed = facts.otherActive.filter((o) => stampedBy(net, o.owner));
+  if (renamed.length === 0) return planSpec({ net, name, facts, opts });
+  // The old network goes first: it holds the bridge or subnet the new one may need.
+  const others = facts.otherActive.filter((o) => !renamed.includes(o));
+  return [
+    ...planRenamed(net, name, renamed, facts, opts.hook),
+    ...planSpec({ net, name, facts: { ...facts, otherActive: others }, opts }),
+  ];
+}
+
+/**
+ * Running networks stamped by this object under another libvirt name (spec.networkName, or
+ * metadata.name without one, changed): replaced like a restart, so only under updatePolicy
+ * Restart. A stopped one is not seen (only active networks are listed) and stays defined.
+ */
+function planRenamed(
+  net: LibvirtNetwork,
+  name: string,
+  renamed: NetworkFacts["otherActive"],
+  facts: NetworkFacts,
+  hook: HookOptions | undefined,
+): Step[] {
+  const old = renamed.map((o) => o.name).join(", ");
+  if (net.spec.updatePolicy !== "Restart")
+    throw new PlanBlocked(
+      "RestartRequired",
+      `libvirt network ${old}, defined by this object under its old name, must be replaced by ${name}: that stops it and disconnects its domains; set spec.updatePolicy: Restart or remove it by hand (virsh net-destroy, net-undefine)`,
+    );
+  const guard = { kind: net.kind, namespace: net.metadata.namespace, name: net.metadata.name, adopt: false };
+  return renamed.flatMap((o) => [
+    ctlStep(
+      "destroy",
+      o.name,
+      `stop libvirt network ${o.name}: replaced by ${name} (renamed)`,
+      undefined,
+      guard,
+    ),
+    ...hookRemovalPlan(o.name, { ...facts, hookSubnets: hookSubnetsOf(facts.hookConfig, o.name) }, hook),
+    ctlStep("undefine", o.name, `undefine libvirt network ${o.name}: replaced by ${name}`, undefined, guard),
+  ]);
+}
+
+function planSpec(p: PlanCtx): Step[] {
+  const { net, facts } = p;
   if (!facts.exists) return planCreate(p);
   const restamp = checkOwnership(net, facts);
   const diff = diffNetwork(desiredConfig(net), facts.config ?? parseNetworkConfig(parseXml("<network/>")));
@@ -65,10 +110,13 @@ export function checkClashes(name: string, want: NetworkConfig, facts: NetworkFa
     const b = o.config.ipv4 && subnetOf(o.config.ipv4.address);
     if (a && b && subnetsOverlap(a, b)) why.push(`subnet ${formatSubnet(b)}`);
     if (why.length === 0) continue;
+    const fix =
+      o.name === "default"
+        ? "set spec.libvirtDefaultNetwork: disabled on the LabManager (restored when it is deleted)"
+        : `stop it (virsh net-destroy ${o.name}; virsh net-autostart --disable ${o.name})`;
     throw new PlanBlocked(
       "Conflict",
-      `libvirt network ${name} cannot start: active network ${o.name} already uses ${why.join(" and ")}; ` +
-        `stop it (virsh net-destroy ${o.name}; virsh net-autostart --disable ${o.name}) or change this spec`,
+      `libvirt network ${name} cannot start: active network ${o.name} already uses ${why.join(" and ")}; ${fix} or change this spec`,
     );
   }
 }

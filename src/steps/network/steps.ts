@@ -7,12 +7,26 @@ import { LIBVIRT_URI, NETWORK_HOOK } from "./paths.js";
 
 /**
  * Lifecycle verbs that check before acting, so each is safe to re-run: start only an
- * inactive network, destroy only an active one, undefine only an existing one.
+ * inactive network, destroy only an active one, undefine only an existing one. With a
+ * guard ($4 kind, $5 namespace, $6 name, $7 "adopt" when an unstamped network may go too),
+ * the stamp in the persistent definition is checked again right before acting, and a
+ * network that is not ours is refused (exit 6).
  */
-const NETWORK_CTL = bash`set -euo pipefail
-uri=$1 op=$2 net=$3
+export const NETWORK_CTL = bash`set -euo pipefail
+uri=$1 op=$2 net=$3 kind=\${4:-} namespace=\${5:-} name=\${6:-} adopt=\${7:-}
 v() { virsh -q -c "$uri" "$@"; }
 active() { v net-info --network "$net" 2>/dev/null | awk -F': *' '$1=="Active" {print $2}'; }
+ours() {
+  local xml stamp
+  xml=$(v net-dumpxml --inactive --network "$net" 2>/dev/null) || return 0
+  stamp=$(grep -o '<[^<>]*owner [^<>]*"https://openstacklab.io/ownership"[^<>]*>' <<<"$xml" | head -n1) || true
+  if [ -z "$stamp" ]; then [ "$adopt" = adopt ]; return; fi
+  [[ $stamp == *" kind=\"$kind\""* && $stamp == *" namespace=\"$namespace\""* && $stamp == *" name=\"$name\""* ]]
+}
+if [ -n "$kind" ] && ! ours; then
+  echo "libvirt network $net is not stamped by $kind $namespace/$name: not touched" >&2
+  exit 6
+fi
 case $op in
   start) if [ "$(active)" != yes ]; then v net-start --network "$net"; fi ;;
   destroy) if [ "$(active)" = yes ]; then v net-destroy --network "$net"; fi ;;
@@ -24,8 +38,18 @@ esac`;
 
 type CtlOp = "start" | "destroy" | "undefine" | "autostart" | "no-autostart";
 
-function ctl(ctx: StepContext, op: CtlOp, network: string): Promise<unknown> {
-  return runScript(ctx, NETWORK_CTL, [LIBVIRT_URI, op, network], {
+/** Who must have stamped the network for a step to act on it (cleanup re-checks on the host). */
+export interface OwnerGuard {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** An unstamped network may go too (spec.adopt). */
+  adopt: boolean;
+}
+
+function ctl(ctx: StepContext, op: CtlOp, network: string, guard?: OwnerGuard): Promise<unknown> {
+  const g = guard ? [guard.kind, guard.namespace, guard.name, guard.adopt ? "adopt" : ""] : [];
+  return runScript(ctx, NETWORK_CTL, [LIBVIRT_URI, op, network, ...g], {
     purpose: `virsh ${op} network ${network}`,
     timeoutMs: 120_000,
   });
@@ -62,12 +86,18 @@ export function defineStep(network: string, xml: string, description: string, dr
   );
 }
 
-export function ctlStep(op: CtlOp, network: string, description: string, drift?: string): Step {
+export function ctlStep(
+  op: CtlOp,
+  network: string,
+  description: string,
+  drift?: string,
+  guard?: OwnerGuard,
+): Step {
   return withDrift(
     {
       id: `network/${network}/${op}`,
       description,
-      apply: (ctx) => ctl(ctx, op, network).then(() => undefined),
+      apply: (ctx) => ctl(ctx, op, network, guard).then(() => undefined),
     },
     drift,
   );

@@ -8,12 +8,15 @@ export interface DeletionPlan {
   steps: Step[];
   /** Set when something of that name exists but is not ours: left alone, said why. */
   leftAlone?: string;
+  /** The domain of that name is not ours: nothing of the VM (its BMC entry included) is touched. */
+  foreignDomain?: boolean;
 }
 
 /**
  * What deleting the TripleOUndercloud removes: the domain only when it carries our stamp
- * for this very object, and the disk / seed / seed inputs only when our owner marker is
- * there. The shared base image stays (other VMs may be copies of it).
+ * for this very object, and the disk / seed / seed inputs only when the owner marker names
+ * this very object (REMOVE_VM checks both again on the Manager, just before removing). The
+ * shared base image stays (other VMs may be copies of it).
  */
 export function planUndercloudDeletion(
   domain: string,
@@ -23,14 +26,25 @@ export function planUndercloudDeletion(
 ): DeletionPlan {
   const stamp = facts.domain?.stamp;
   if (facts.domain && !stamp) {
-    return { steps: [], leftAlone: `Domain ${domain} carries no ownership stamp: it was left in place.` };
+    return {
+      steps: [],
+      foreignDomain: true,
+      leftAlone: `Domain ${domain} carries no ownership stamp: it was left in place.`,
+    };
   }
   if (stamp && !sameOwner(stamp.owner, owner)) {
     return {
       steps: [],
+      foreignDomain: true,
       leftAlone: `Domain ${domain} belongs to ${describeOwner(stamp.owner)}: it was left in place.`,
     };
   }
-  if (!facts.domain && !facts.ownerMarker) return { steps: [] };
-  return { steps: [removeVmStep(domain, paths)] };
+  const marker = facts.ownerMarker;
+  const markerOurs = marker === describeOwner(owner);
+  const files =
+    marker === undefined || markerOurs
+      ? undefined
+      : `${paths.ownerMarker} names ${marker || "no owner"}: the files of ${domain} were left in place.`;
+  if (!facts.domain && !markerOurs) return { steps: [], ...(files ? { leftAlone: files } : {}) };
+  return { steps: [removeVmStep(domain, paths, owner)], ...(files ? { leftAlone: files } : {}) };
 }

@@ -1,10 +1,13 @@
 import { element } from "../../render/xml.js";
+import { LIBOSINFO_NS } from "./hardware-facts.js";
 import { renderStamp, type Stamp } from "./stamp.js";
 
 export interface DomainNic {
   /** libvirt network name (resolved from the NIC's networkRef). */
   network: string;
   model: "virtio" | "e1000";
+  /** Fixed MAC address; libvirt picks one when absent. */
+  mac?: string;
 }
 
 export interface DomainInput {
@@ -13,6 +16,12 @@ export interface DomainInput {
   vcpus: number;
   memoryMiB: number;
   disk: string;
+  /** Further qcow2 disks after the first (vdb, vdc, ...). */
+  extraDisks?: string[];
+  /** Boot order; default disk only. Overcloud nodes boot from the network first (PXE). */
+  boot?: ("network" | "hd")[];
+  /** Kept when a definition is rewritten: libvirt refuses a new UUID for an existing name. */
+  uuid?: string;
   /** The NoCloud seed, attached as an IDE cdrom (found by every guest kernel). */
   seed?: string;
   nics: DomainNic[];
@@ -21,14 +30,27 @@ export interface DomainInput {
   stampTimes?: Record<string, string>;
   /** Serial console log on the Manager (fetched into results/ for diagnosis). */
   serialLog: string;
+  /** The libosinfo id of the guest OS (spec.osVariant resolved); none for generic. */
+  osinfoId?: string;
+}
+
+/** The OS in the libosinfo metadata, as virt-install writes it (prefix "libosinfo"). */
+export function libosinfoXml(id: string): string {
+  return element("libosinfo:libosinfo", { "xmlns:libosinfo": LIBOSINFO_NS }, [
+    element("libosinfo:os", { id }),
+  ]);
+}
+
+function qcow2Disk(file: string, index: number): string {
+  return element("disk", { type: "file", device: "disk" }, [
+    element("driver", { name: "qemu", type: "qcow2" }),
+    element("source", { file }),
+    element("target", { dev: `vd${String.fromCharCode(97 + index)}`, bus: "virtio" }),
+  ]);
 }
 
 function devices(input: DomainInput): string[] {
-  const disk = element("disk", { type: "file", device: "disk" }, [
-    element("driver", { name: "qemu", type: "qcow2" }),
-    element("source", { file: input.disk }),
-    element("target", { dev: "vda", bus: "virtio" }),
-  ]);
+  const disks = [input.disk, ...(input.extraDisks ?? [])].map(qcow2Disk);
   const seed = input.seed
     ? [
         element("disk", { type: "file", device: "cdrom" }, [
@@ -41,12 +63,13 @@ function devices(input: DomainInput): string[] {
     : [];
   const nics = input.nics.map((nic) =>
     element("interface", { type: "network" }, [
+      ...(nic.mac ? [element("mac", { address: nic.mac })] : []),
       element("source", { network: nic.network }),
       element("model", { type: nic.model }),
     ]),
   );
   return [
-    disk,
+    ...disks,
     ...seed,
     ...nics,
     element("serial", { type: "pty" }, [
@@ -69,12 +92,16 @@ function devices(input: DomainInput): string[] {
 export function renderDomainXml(input: DomainInput): string {
   return element("domain", { type: input.virtType }, [
     element("name", {}, [], input.name),
-    element("metadata", {}, [renderStamp(input.stamp, input.stampTimes ?? {}, "domain")]),
+    ...(input.uuid ? [element("uuid", {}, [], input.uuid)] : []),
+    element("metadata", {}, [
+      renderStamp(input.stamp, input.stampTimes ?? {}, "domain"),
+      ...(input.osinfoId ? [libosinfoXml(input.osinfoId)] : []),
+    ]),
     element("memory", { unit: "MiB" }, [], String(input.memoryMiB)),
     element("vcpu", {}, [], String(input.vcpus)),
     element("os", {}, [
       element("type", { arch: "x86_64", machine: "pc" }, [], "hvm"),
-      element("boot", { dev: "hd" }),
+      ...(input.boot ?? ["hd"]).map((dev) => element("boot", { dev })),
     ]),
     element("features", {}, [element("acpi"), element("apic")]),
     ...(input.virtType === "kvm" ? [element("cpu", { mode: "host-passthrough" })] : []),

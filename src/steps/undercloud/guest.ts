@@ -1,10 +1,19 @@
 import type { SshTarget } from "../../remote/connection.js";
 import { RemoteError, Unreachable } from "../../remote/errors.js";
-import { delay } from "../../remote/backoff.js";
+import { delay } from "../../util/backoff.js";
 import { fingerprintOf, parsePublicKeyLine } from "../../remote/hostkeys.js";
 import { withShellRcBlock } from "../../render/shell-rc.js";
 import type { Step, StepContext } from "../types.js";
-import type { GuestAction, GuestPhase, RenderedProfile, UploadName } from "./profile.js";
+import { inputHash } from "./inputs.js";
+import { applyContainerFile } from "./postinstall.js";
+import {
+  GUEST_PHASES,
+  type GuestAction,
+  type GuestPhase,
+  type RenderedProfile,
+  type UploadName,
+} from "./profile.js";
+import type { Stamp } from "./stamp.js";
 
 /** How the operator logs into the VM: its lease address, the guest user, the pinned host key. */
 export interface GuestLogin {
@@ -88,7 +97,8 @@ async function rebootGuest(ctx: StepContext, timeoutMs: number): Promise<void> {
   );
 }
 
-async function applyAction(ctx: StepContext, action: GuestAction, files: GuestFiles): Promise<void> {
+/** Carry out one rendered profile action in the guest. */
+export async function applyAction(ctx: StepContext, action: GuestAction, files: GuestFiles): Promise<void> {
   switch (action.kind) {
     case "run": {
       const onLine = ctx.onProgress ? (_s: string, line: string) => ctx.onProgress?.(line) : undefined;
@@ -111,6 +121,9 @@ async function applyAction(ctx: StepContext, action: GuestAction, files: GuestFi
     }
     case "reboot":
       await rebootGuest(ctx, action.timeoutMs);
+      return;
+    case "container-file":
+      await applyContainerFile(ctx, action);
   }
 }
 
@@ -138,28 +151,105 @@ export function keyedStep(): Step {
   };
 }
 
-/** The guest phases still to do, in order (journaled ones are done: never redone). */
-export function planGuest(
-  rendered: RenderedProfile,
-  journal: readonly string[],
-  files: GuestFiles,
-): { phase: "keyed" | GuestPhase; steps: Step[] }[] {
-  const todo: { phase: "keyed" | GuestPhase; steps: Step[] }[] = [];
-  if (!journal.includes("keyed")) todo.push({ phase: "keyed", steps: [keyedStep()] });
-  for (const p of rendered.phases) {
-    if (journal.includes(p.phase)) continue;
-    todo.push({ phase: p.phase, steps: p.actions.map((a, i) => guestActionStep(p.phase, i, a, files)) });
-  }
-  return todo;
+export type GuestPhaseName = "keyed" | GuestPhase;
+
+export interface GuestPhaseRun {
+  phase: GuestPhaseName;
+  /** The phase's input hash, journaled with it; keyed has none (its input is the seed's). */
+  input?: string;
+  steps: Step[];
 }
 
-/** Fetch the profile's result files (a trailing / is a directory, fetched as .tar.gz); missing ones are skipped. */
+export interface GuestPlan {
+  /** The phases to run, in order; each is journaled once its steps are done. */
+  phases: GuestPhaseRun[];
+  /** A journaled phase whose input changed: it and the later phases are dropped, then re-run. */
+  rerun?: { phase: GuestPhase; why: string };
+}
+
+/** What a guest phase's input is made of, for the message saying why it runs again. */
+function inputParts(actions: readonly GuestAction[]): string {
+  const uploads = actions.flatMap((a) => (a.kind === "upload" ? [a.file] : []));
+  const patches = actions.some((a) => a.kind === "container-file") ? ["spec.tripleo.postInstall"] : [];
+  return ["its commands (spec.tripleo fields, the guest profile)", ...uploads, ...patches].join(", ");
+}
+
+/**
+ * The input hash of one guest phase: its rendered actions (argv, paths, modes, patches;
+ * not the purposes or timeouts, which change nothing in the guest) and the content of the
+ * files it uploads (undercloud.conf, hashed, never journaled itself).
+ */
+export function phaseInput(actions: readonly GuestAction[], files: GuestFiles): string {
+  return inputHash(
+    actions.flatMap((a) => {
+      const { purpose: _p, ...rest } = a;
+      const kept = "timeoutMs" in rest ? { ...rest, timeoutMs: undefined } : rest;
+      return [JSON.stringify(kept), ...(a.kind === "upload" ? [files[a.file]] : [])];
+    }),
+  );
+}
+
+/**
+ * The guest phases to run, in order: from the first one not journaled, or journaled with
+ * another input hash than today's, to the end (later phases may depend on it: a new
+ * undercloud.conf means `openstack undercloud install` again, as TripleO wants). A phase
+ * journaled without a hash (by an older version) counts as done. Every phase of
+ * GUEST_PHASES is planned, an empty one too, so its input is journaled for later edits.
+ */
+export function planGuest(
+  rendered: RenderedProfile,
+  stamp: Pick<Stamp, "journal" | "inputs">,
+  files: GuestFiles,
+): GuestPlan {
+  const all: (GuestPhaseRun & { actions: GuestAction[] })[] = [
+    { phase: "keyed", steps: [keyedStep()], actions: [] },
+    ...GUEST_PHASES.map((phase) => {
+      const actions = rendered.phases.filter((p) => p.phase === phase).flatMap((p) => p.actions);
+      return {
+        phase,
+        input: phaseInput(actions, files),
+        steps: actions.map((a, i) => guestActionStep(phase, i, a, files)),
+        actions,
+      };
+    }),
+  ];
+  const changed = (p: GuestPhaseRun): boolean => {
+    const recorded = stamp.inputs?.[p.phase];
+    return recorded !== undefined && p.input !== undefined && recorded !== p.input;
+  };
+  const first = all.findIndex((p) => !stamp.journal.includes(p.phase) || changed(p));
+  const start = all[first];
+  if (!start) return { phases: [] };
+  const rerun = stamp.journal.includes(start.phase)
+    ? { phase: start.phase as GuestPhase, why: `its input changed: ${inputParts(start.actions)}` }
+    : undefined;
+  const phases = all.slice(first).map(({ actions: _a, ...run }) => run);
+  return { phases, ...(rerun ? { rerun } : {}) };
+}
+
+/**
+ * Fetch result files (a trailing / is a directory, fetched as .tar.gz); missing ones are
+ * skipped. Files are read over SFTP as the login user, or with `sudo` through exec (root's
+ * logs on a Manager logged into as a sudoer).
+ */
 export async function fetchGuestFiles(
   ctx: StepContext,
   paths: readonly string[],
+  opts: { sudo?: boolean } = {},
 ): Promise<{ path: string; content: Buffer }[]> {
   const out: { path: string; content: Buffer }[] = [];
   for (const path of paths) {
+    if (!path.endsWith("/") && opts.sudo) {
+      const r = await ctx.host.exec(["sh", "-c", '[ -f "$1" ] || exit 0; base64 "$1"', "fetch", path], {
+        purpose: `fetch ${path}`,
+        sudo: true,
+        allowFailure: true,
+        rawStdout: true, // a file, base64: data, written 0600 under results/
+      });
+      if (r.exitCode === 0 && r.stdout.trim() !== "")
+        out.push({ path, content: Buffer.from(r.stdout, "base64") });
+      continue;
+    }
     if (!path.endsWith("/")) {
       const content = await ctx.host.readFile(path);
       if (content) out.push({ path, content });
@@ -171,6 +261,7 @@ export async function fetchGuestFiles(
         purpose: `fetch ${path}`,
         sudo: true,
         allowFailure: true,
+        rawStdout: true, // an archive, base64: data, written 0600 under results/
       },
     );
     if (r.exitCode === 0 && r.stdout.trim() !== "")

@@ -1,8 +1,8 @@
 import type { Step, StepContext } from "../types.js";
 import { planGuest, type GuestFiles } from "./guest.js";
 import type { RenderedProfile } from "./profile.js";
-import { withPhase, type Stamp } from "./stamp.js";
-import { journalStep } from "./steps.js";
+import { journaled, withoutPhasesFrom, type Stamp } from "./stamp.js";
+import { dropStep, journalStep } from "./steps.js";
 
 export interface GuestRun {
   /** Steps on the VM run here (a HostPool.jump host). */
@@ -21,18 +21,28 @@ export interface GuestRun {
 }
 
 /**
- * Run the guest phases not yet journaled, journaling each as soon as all its steps are
- * done, so a crash resumes at the first unfinished phase. Returns the final stamp.
+ * Run the guest phases not yet journaled (or whose input changed), journaling each with its
+ * input hash as soon as all its steps are done, so a crash resumes at the first unfinished
+ * phase. A changed phase and the later ones are dropped from the journal first. Returns the
+ * final stamp.
  */
 export async function applyGuestPlan(run: GuestRun): Promise<Stamp> {
   let stamp = run.stamp;
   let times = run.times;
-  for (const { phase, steps } of planGuest(run.rendered, stamp.journal, run.files)) {
+  const { phases } = planGuest(run.rendered, stamp, run.files);
+  if (phases[0]) {
+    const dropped = withoutPhasesFrom(stamp, phases[0].phase);
+    if (dropped.journal.length !== stamp.journal.length) {
+      await dropStep(run.domain, dropped, times).apply(run.manager);
+      stamp = dropped;
+    }
+  }
+  for (const { phase, steps, input } of phases) {
     for (const step of steps) {
       run.onStep?.(phase, step);
       await step.apply(run.guest);
     }
-    stamp = { ...stamp, journal: withPhase(stamp.journal, phase) };
+    stamp = journaled(stamp, phase, input);
     const at = run.now();
     await journalStep(run.domain, stamp, times, () => at).apply(run.manager);
     times = { ...times, [phase]: at };

@@ -3,11 +3,15 @@ import { rawUndercloudFacts, undercloudFacts, type UndercloudFacts } from "./fac
 import { OBSERVE_UNDERCLOUD } from "./observe-script.js";
 import { LIBVIRT_URI, OWNERSHIP_NS, type UndercloudPaths } from "./paths.js";
 
-/** Everything the plan needs to know about one undercloud VM, in one round trip. */
+/**
+ * Everything the plan needs to know about one undercloud VM, in one round trip; `osVariant`
+ * (spec.osVariant) is looked up in the Manager's osinfo-db.
+ */
 export async function observeUndercloud(
   host: RemoteHost,
   domain: string,
   paths: UndercloudPaths,
+  osVariant = "",
 ): Promise<UndercloudFacts> {
   const args = [
     LIBVIRT_URI,
@@ -18,6 +22,7 @@ export async function observeUndercloud(
     paths.base,
     paths.baseChecksum,
     paths.ownerMarker,
+    osVariant,
   ];
   const raw = await host.observe(OBSERVE_UNDERCLOUD, args, {
     purpose: `observe VM ${domain}`,

@@ -16,6 +16,8 @@ import {
   startStep,
   type SeedFiles,
 } from "./steps.js";
+import { osinfoIdFor, planHardware, restartRequiredMessage, HardwareReasons } from "./hardware.js";
+import { restartStep } from "./hardware-steps.js";
 import { chooseVirtType } from "./virt-type.js";
 import { WAIT_FOR_ADDRESS } from "./vm-scripts.js";
 
@@ -32,10 +34,18 @@ export interface UndercloudDesired {
   virtType: "auto" | "kvm" | "qemu";
   vcpus: number;
   memoryMiB: number;
+  /** spec.osVariant: an osinfo short id, looked up on the Manager (generic: none). */
+  osVariant: string;
+  /** spec.updatePolicy: whether changes that need the VM shut down and started restart it. */
+  updatePolicy: "Restart" | "Manual";
   /** libvirt network names per NIC, in order. */
   nics: DomainNic[];
   seed: SeedFiles;
+  /** The seed's input hash (inputs.ts), journaled with "created": a later cloudInit edit is told. */
+  seedInput?: string;
   serialLog: string;
+  /** spec.adopt: take over an unstamped disk, seed or domain of these names (stamping it ours). */
+  adopt: boolean;
   /** How long the first boot may take until SSH answers (QEMU without KVM is slow). */
   bootTimeoutSeconds: number;
   /** Clock for journal times (a parameter so plans stay pure and testable). */
@@ -52,12 +62,51 @@ export function hasPhase(facts: UndercloudFacts, phase: Phase): boolean {
  * whatever changed in the templates; a domain of the same name that is not ours blocks.
  */
 export function planUndercloud(desired: UndercloudDesired, facts: UndercloudFacts): Step[] {
-  return facts.domain ? planExisting(desired, facts.domain) : planFresh(desired, facts);
+  if (!facts.domain) return [...checkFiles(desired, facts), ...planFresh(desired, facts)];
+  return planExisting(desired, facts, facts.domain);
+}
+
+/** Whether the owner marker names this very object (it is written before any file is made). */
+export function markerIsOurs(facts: UndercloudFacts, owner: Owner): boolean {
+  return facts.ownerMarker === describeOwner(owner);
+}
+
+/**
+ * The disk and seed are ours only under our owner marker. A marker of another object is a
+ * Conflict; a disk or seed without any marker is someone else's, a Conflict unless
+ * spec.adopt takes it (writing our marker). Returns the marker step when one is needed.
+ */
+function checkFiles(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
+  if (markerIsOurs(facts, d.owner)) return [];
+  if (facts.ownerMarker !== undefined) {
+    throw new PlanBlocked(
+      Reasons.Conflict,
+      `${d.paths.ownerMarker} says the files of ${d.domain} belong to ${facts.ownerMarker || "someone else"}: choose another spec.domainName or spec.imagesDir.`,
+    );
+  }
+  const foreign = [facts.disk ? d.paths.disk : "", facts.seed ? d.paths.seed : ""].filter(Boolean);
+  if (foreign.length && !d.adopt) {
+    throw new PlanBlocked(
+      Reasons.Conflict,
+      `${foreign.join(" and ")} already exist${foreign.length === 1 ? "s" : ""} on the Manager without our owner marker: remove ${foreign.length === 1 ? "it" : "them"}, choose another spec.domainName, or set spec.adopt: true to take ${foreign.length === 1 ? "it" : "them"} over.`,
+    );
+  }
+  const why = foreign.length ? ` (adopting ${foreign.join(" and ")})` : "";
+  return [ownerMarkerStep(d.paths, d.owner, why)];
+}
+
+/**
+ * virtType auto, no domain yet, and KVM judged only by a guest without the base image (it
+ * was not on the Manager when observed): define nothing before the image itself was booted
+ * under KVM. The plan is then staged: re-observed and continued once these steps ran.
+ */
+export function awaitsImageProbe(d: Pick<UndercloudDesired, "virtType">, facts: UndercloudFacts): boolean {
+  return !facts.domain && d.virtType === "auto" && facts.kvm && !facts.kvmProbedImage;
 }
 
 function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
+  const osinfoId = osinfoIdFor(d.osVariant, facts);
   const steps: Step[] = [];
-  if (!facts.ownerMarker) steps.push(ownerMarkerStep(d.paths, d.owner));
   if (!facts.disk) {
     const verified =
       facts.base.present && (!d.baseImage.checksum || facts.base.checksum === d.baseImage.checksum);
@@ -65,8 +114,13 @@ function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
     steps.push(diskStep(d.paths, d.diskSize));
   }
   if (!facts.seed) steps.push(seedStep(d.paths, d.seed));
+  if (awaitsImageProbe(d, facts)) return steps;
   const { virtType } = chooseVirtType(d.virtType, { usable: facts.kvm, detail: facts.kvmDetail });
-  const stamp: Stamp = { owner: d.owner, journal: ["created"] };
+  const stamp: Stamp = {
+    owner: d.owner,
+    journal: ["created"],
+    ...(d.seedInput ? { inputs: { created: d.seedInput } } : {}),
+  };
   const createdAt = d.now();
   steps.push(
     defineStep(
@@ -80,6 +134,7 @@ function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
         nics: d.nics,
         stamp,
         serialLog: d.serialLog,
+        ...(osinfoId ? { osinfoId } : {}),
       },
       () => createdAt,
     ),
@@ -90,22 +145,36 @@ function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
   return steps;
 }
 
-function planExisting(d: UndercloudDesired, dom: DomainFacts): Step[] {
-  const stamp = dom.stamp;
-  if (!stamp) {
-    throw new PlanBlocked(
-      Reasons.Conflict,
-      `A domain named ${d.domain} exists on the Manager without our ownership stamp: remove it or choose another spec.domainName.`,
-    );
-  }
-  if (!sameOwner(stamp.owner, d.owner)) {
+function planExisting(d: UndercloudDesired, facts: UndercloudFacts, dom: DomainFacts): Step[] {
+  let stamp = dom.stamp;
+  if (stamp && !sameOwner(stamp.owner, d.owner)) {
     throw new PlanBlocked(
       Reasons.Conflict,
       `Domain ${d.domain} belongs to ${describeOwner(stamp.owner)}: choose another spec.domainName.`,
     );
   }
+  if (!stamp && !d.adopt) {
+    throw new PlanBlocked(
+      Reasons.Conflict,
+      `A domain named ${d.domain} exists on the Manager without our ownership stamp: remove it, choose another spec.domainName, or set spec.adopt: true to take it over.`,
+    );
+  }
+  // Our domain without a marker (removed by hand): its files stay unmarked, so deletion keeps them.
+  const steps: Step[] = stamp && facts.ownerMarker === undefined ? [] : checkFiles(d, facts);
+  if (!stamp) {
+    // Adopted: stamped ours with only "created" journaled, so the first boot is awaited.
+    stamp = { owner: d.owner, journal: ["created"] };
+    steps.push({
+      ...journalStep(d.domain, stamp, {}, d.now),
+      id: "vm/adopt",
+      description: `take over domain ${d.domain} (spec.adopt): stamp it ours`,
+    });
+  }
   const booted = stamp.journal.includes("booted");
-  const steps: Step[] = [];
+  const hardware = planHardware({ ...d, disk: d.paths.disk }, facts, dom);
+  steps.push(...hardware.steps);
+  const restart = hardware.restartFor.length > 0 && d.updatePolicy === "Restart";
+  if (restart) steps.push(restartStep(d.domain, hardware.restartFor, d.bootTimeoutSeconds));
   if (dom.state !== "running")
     steps.push(startStep(d.domain, booted ? `domain ${d.domain} was ${dom.state}` : undefined));
   if (!dom.autostart)
@@ -113,6 +182,9 @@ function planExisting(d: UndercloudDesired, dom: DomainFacts): Step[] {
   if (!booted) steps.push(bootedStep(d, stamp, dom.stampTimes));
   else if (dom.cdroms.includes(d.paths.seed))
     steps.push(ejectSeedStep(d.domain, d.paths.seed, "the seed ISO was attached again"));
+  // Manual: the saved definition is changed first; once nothing else is left, a person decides.
+  if (hardware.restartFor.length > 0 && !restart && steps.length === 0)
+    throw new PlanBlocked(HardwareReasons.RestartRequired, restartRequiredMessage(d.domain, hardware));
   return steps;
 }
 

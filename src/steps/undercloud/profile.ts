@@ -1,13 +1,18 @@
 import { parse } from "yaml";
 import { z } from "zod";
+import { postInstallStep } from "../../api/tripleoundercloud.js";
 import { loadTemplate } from "../../render/template.js";
+import { containerFileAction } from "./postinstall.js";
 
-/** Conditions a profile step may depend on (`when:`). */
-export const CONDITIONS = ["upgrade", "install", "tag", "cephTag"] as const;
+/** Conditions a profile step may depend on (`when:`); introspect is the node import's. */
+export const CONDITIONS = ["upgrade", "install", "tag", "cephTag", "introspect"] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
-/** The journal phases a profile fills, in order (created/booted/keyed are the VM's). */
-export const GUEST_PHASES = ["packages", "configured", "installed"] as const;
+/**
+ * The journal phases a profile fills, in order (created/booted/keyed are the VM's);
+ * postInstalled also gets spec.tripleo.postInstall, after the profile's own steps.
+ */
+export const GUEST_PHASES = ["packages", "configured", "installed", "postInstalled"] as const;
 export type GuestPhase = (typeof GUEST_PHASES)[number];
 
 /** Files the operator renders for the guest (src/render), named in `upload:`. */
@@ -38,6 +43,8 @@ const profileStep = z.union([
     .strict(),
   z.object({ ...common, shellRc: z.string().min(1) }).strict(),
   z.object({ ...common, reboot: z.literal(true), timeoutMinutes: minutes.default(15) }).strict(),
+  // The same change as a spec.tripleo.postInstall step, declared by the profile.
+  z.object({ ...common, containerFile: postInstallStep }).strict(),
 ]);
 
 export const guestProfile = z
@@ -46,6 +53,8 @@ export const guestProfile = z
     description: z.string(),
     phases: z.array(z.object({ phase: z.enum(GUEST_PHASES), steps: z.array(profileStep) }).strict()).min(1),
     fetch: z.array(z.string()).default([]),
+    /** Run on the finished undercloud for an OvercloudNodeSet with import: true. */
+    nodeImport: z.array(profileStep).default([]),
   })
   .strict();
 export type GuestProfile = z.infer<typeof guestProfile>;
@@ -55,7 +64,21 @@ export type GuestAction =
   | { kind: "run"; purpose: string; argv: string[]; sudo: boolean; timeoutMs: number }
   | { kind: "upload"; purpose: string; file: UploadName; path: string; mode: number }
   | { kind: "shell-rc"; purpose: string; path: string }
-  | { kind: "reboot"; purpose: string; timeoutMs: number };
+  | { kind: "reboot"; purpose: string; timeoutMs: number }
+  | ContainerFileAction;
+
+/** A spec.tripleo.postInstall step: one file in a container made as wanted, its service restarted. */
+export interface ContainerFileAction {
+  kind: "container-file";
+  purpose: string;
+  container: string;
+  path: string;
+  /** How the file is changed: a unified diff applied, or its whole content written. */
+  change: { patch: string } | { content: string };
+  /** Restart after a change: this systemd unit, else tripleo_<container>.service or podman restart. */
+  restart: boolean;
+  service?: string;
+}
 
 export interface GuestPhasePlan {
   phase: GuestPhase;
@@ -132,7 +155,16 @@ function renderStep(
     };
   }
   if ("shellRc" in step) return { kind: "shell-rc", purpose: step.purpose, path: scalar(step.shellRc, vars) };
+  if ("containerFile" in step) return containerFileAction(step.purpose, step.containerFile);
   return { kind: "reboot", purpose: step.purpose, timeoutMs: step.timeoutMinutes * 60_000 };
+}
+
+/**
+ * The profile's node import (an OvercloudNodeSet's `import: true`) as concrete actions:
+ * variables home, user and instackenv (the uploaded file's path); condition introspect.
+ */
+export function renderNodeImport(profile: GuestProfile, vars: GuestVariables): GuestAction[] {
+  return profile.nodeImport.filter((s) => !s.when || vars.conditions[s.when]).map((s) => renderStep(s, vars));
 }
 
 /** The profile as concrete actions for these variables (pure: what the plan will run). */

@@ -3,9 +3,19 @@ import { OWNERSHIP_KEY, OWNERSHIP_NS } from "./paths.js";
 
 /**
  * The phases of a VM's life, in order. Each is journaled in the domain's <metadata> once
- * done, so a crash midway resumes after the last recorded phase and never redoes one.
+ * done, with the hash of its input, so a crash midway resumes after the last recorded phase;
+ * a journaled phase runs again only when its input changed (planGuest), and so do the later
+ * ones. postInstalled holds the post-install steps (spec.tripleo.postInstall, the profile's).
  */
-export const PHASES = ["created", "booted", "keyed", "packages", "configured", "installed"] as const;
+export const PHASES = [
+  "created",
+  "booted",
+  "keyed",
+  "packages",
+  "configured",
+  "installed",
+  "postInstalled",
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Who made the domain; the same attributes as the LibvirtNetwork stamp (<lab:owner>). */
@@ -15,10 +25,25 @@ export interface Owner {
   name: string;
 }
 
+/** What an OvercloudNodeSet records in each node's stamp: which node it is, its BMC port. */
+export interface NodeRecord {
+  role: string;
+  index: number;
+  /** Allocated once from the set's range; kept here so it survives restarts and workspaces. */
+  bmcPort?: number;
+}
+
 export interface Stamp {
   owner: Owner;
   /** Completed phases, in the order they were recorded. */
   journal: Phase[];
+  /**
+   * The input hash ("sha256:<hex>") each journaled phase ran with (input="..." on its
+   * <lab:phase>). A phase journaled by an older version has none: it counts as done as it
+   * is, so an upgrade of the operator re-runs nothing by surprise.
+   */
+  inputs?: Partial<Record<Phase, string>>;
+  node?: NodeRecord;
 }
 
 export function undercloudOwner(namespace: string, name: string): Owner {
@@ -44,9 +69,12 @@ export function renderStamp(
   form: "domain" | "set" = "domain",
 ): string {
   const tag = (name: string): string => (form === "domain" ? `${OWNERSHIP_KEY}:${name}` : name);
-  const phases = stamp.journal.map((p) => element(tag("phase"), { name: p, at: at[p] }));
+  const phases = stamp.journal.map((p) =>
+    element(tag("phase"), { name: p, at: at[p], input: stamp.inputs?.[p] }),
+  );
+  const node = stamp.node ? [element(tag("node"), { ...stamp.node })] : [];
   const ns = form === "domain" ? { [`xmlns:${OWNERSHIP_KEY}`]: OWNERSHIP_NS } : {};
-  return element(tag("owner"), { ...ns, ...stamp.owner }, phases);
+  return element(tag("owner"), { ...ns, ...stamp.owner }, [...phases, ...node]);
 }
 
 function unescapeXml(value: string): string {
@@ -68,11 +96,38 @@ export function parseStamp(xml: string): Stamp | undefined {
   const attr = (name: string): string =>
     unescapeXml(new RegExp(`\\b${name}="([^"]*)"`).exec(root[1] ?? "")?.[1] ?? "");
   const journal: Phase[] = [];
-  for (const m of xml.matchAll(/<(?:[A-Za-z_][\w.-]*:)?phase\b[^>]*\bname="([^"]*)"/g)) {
-    const phase = unescapeXml(m[1] ?? "");
-    if (isPhase(phase) && !journal.includes(phase)) journal.push(phase);
+  const inputs: Partial<Record<Phase, string>> = {};
+  for (const m of xml.matchAll(/<(?:[A-Za-z_][\w.-]*:)?phase\b([^>]*)>/g)) {
+    const attrs = m[1] ?? "";
+    const phase = unescapeXml(/\bname="([^"]*)"/.exec(attrs)?.[1] ?? "");
+    if (!isPhase(phase) || journal.includes(phase)) continue;
+    journal.push(phase);
+    const input = /\binput="(sha256:[0-9a-f]{64})"/.exec(attrs)?.[1];
+    if (input) inputs[phase] = input;
   }
-  return { owner: { kind: attr("kind"), namespace: attr("namespace"), name: attr("name") }, journal };
+  const node = parseNodeRecord(xml);
+  return {
+    owner: { kind: attr("kind"), namespace: attr("namespace"), name: attr("name") },
+    journal,
+    ...(Object.keys(inputs).length ? { inputs } : {}),
+    ...(node ? { node } : {}),
+  };
+}
+
+function parseNodeRecord(xml: string): NodeRecord | undefined {
+  const m = /<(?:[A-Za-z_][\w.-]*:)?node\b([^>]*)>/.exec(xml);
+  if (!m) return undefined;
+  const attr = (name: string): string | undefined => {
+    const v = new RegExp(`\\b${name}="([^"]*)"`).exec(m[1] ?? "")?.[1];
+    return v === undefined ? undefined : unescapeXml(v);
+  };
+  const index = Number(attr("index"));
+  const port = Number(attr("bmcPort"));
+  return {
+    role: attr("role") ?? "",
+    index: Number.isInteger(index) ? index : -1,
+    ...(Number.isInteger(port) && port > 0 ? { bmcPort: port } : {}),
+  };
 }
 
 /** The recorded `at` times of a stamp, so a rewrite keeps them. */
@@ -91,4 +146,32 @@ export function isPhase(value: string): value is Phase {
 /** The journal with `phase` added (idempotent). */
 export function withPhase(journal: readonly Phase[], phase: Phase): Phase[] {
   return journal.includes(phase) ? [...journal] : [...journal, phase];
+}
+
+/** The stamp with `phase` journaled, and the input it ran with recorded (when known). */
+export function journaled(stamp: Stamp, phase: Phase, input?: string): Stamp {
+  const inputs = { ...stamp.inputs };
+  if (input === undefined) delete inputs[phase];
+  else inputs[phase] = input;
+  const { inputs: _old, ...rest } = stamp;
+  return {
+    ...rest,
+    journal: withPhase(stamp.journal, phase),
+    ...(Object.keys(inputs).length ? { inputs } : {}),
+  };
+}
+
+/**
+ * The stamp with `phase` and every phase journaled after it dropped (with their inputs):
+ * written before a changed phase runs again, so a crash midway resumes at that phase.
+ */
+export function withoutPhasesFrom(stamp: Stamp, phase: Phase): Stamp {
+  const at = stamp.journal.indexOf(phase);
+  if (at < 0) return stamp;
+  const journal = stamp.journal.slice(0, at);
+  const inputs = Object.fromEntries(
+    Object.entries(stamp.inputs ?? {}).filter(([p]) => journal.includes(p as Phase)),
+  );
+  const { inputs: _old, ...rest } = stamp;
+  return { ...rest, journal, ...(Object.keys(inputs).length ? { inputs } : {}) };
 }

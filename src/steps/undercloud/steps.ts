@@ -11,6 +11,7 @@ import {
   DOMAIN_CTL,
   FETCH_BASE_IMAGE,
   REMOVE_VM,
+  WRITE_MARKER,
 } from "./vm-scripts.js";
 
 /** The NoCloud seed's files, rendered from the spec (src/render/cloud-init.ts). Secret: 0600 only. */
@@ -22,6 +23,10 @@ export interface SeedFiles {
 
 const MINUTE = 60_000;
 
+/** The seed inputs dir, unless a seed appeared since observe (someone else's: left alone). */
+const MAKE_SEED_INPUTS =
+  'set -e; [ ! -e "$2" ] || { echo "$2 exists and is not ours: left alone" >&2; exit 7; }; umask 077; mkdir -p "$1"; chmod 0700 "$1"';
+
 function ctl(
   ctx: StepContext,
   op: string,
@@ -32,16 +37,16 @@ function ctl(
   return runScript(ctx, DOMAIN_CTL, [LIBVIRT_URI, op, domain, ...extra], { purpose, timeoutMs: 2 * MINUTE });
 }
 
-export function ownerMarkerStep(paths: UndercloudPaths, owner: Owner): Step {
+export function ownerMarkerStep(paths: UndercloudPaths, owner: Owner, why = ""): Step {
   return {
     id: "vm/owner-marker",
-    description: `record ${describeOwner(owner)} as owner of its files in ${paths.ownerMarker}`,
+    description: `record ${describeOwner(owner)} as owner of its files in ${paths.ownerMarker}${why}`,
     owns: { kind: "file", name: paths.ownerMarker },
-    apply: (ctx) =>
-      writeRemoteFile(ctx, paths.ownerMarker, `${describeOwner(owner)}\n`, {
-        mode: "0644",
+    async apply(ctx) {
+      await runScript(ctx, WRITE_MARKER, [paths.ownerMarker, describeOwner(owner)], {
         purpose: "record file ownership",
-      }),
+      });
+    },
   };
 }
 
@@ -86,7 +91,7 @@ export function seedStep(paths: UndercloudPaths, files: SeedFiles): Step {
     description: `create the NoCloud seed ${paths.seed} (user-data, meta-data${files.networkConfig ? ", network-config" : ""})`,
     owns: { kind: "file", name: paths.seed },
     async apply(ctx) {
-      await runScript(ctx, 'set -e; umask 077; mkdir -p "$1"; chmod 0700 "$1"', [paths.seedInputs], {
+      await runScript(ctx, MAKE_SEED_INPUTS, [paths.seedInputs, paths.seed], {
         purpose: "make the seed inputs dir",
       });
       const write = (name: string, content: string): Promise<void> =>
@@ -166,7 +171,28 @@ export function journalStep(
   };
 }
 
-export function removeVmStep(domain: string, paths: UndercloudPaths): Step {
+/**
+ * Rewrite our stamp without the phases about to run again (withoutPhasesFrom), before the
+ * first of them starts: a crash midway then resumes at that phase, never after it.
+ */
+export function dropStep(domain: string, stamp: Stamp, times: Record<string, string>, why = ""): Step {
+  return {
+    id: "vm/journal/rerun",
+    description: `drop the phases after ${stamp.journal.join(", ") || "none"} from the journal of ${domain}${why}`,
+    async apply(ctx) {
+      const xml = renderStamp(stamp, times, "set");
+      await ctl(
+        ctx,
+        "journal",
+        domain,
+        [xml, OWNERSHIP_NS, OWNERSHIP_KEY],
+        `drop re-run phases of ${domain}`,
+      );
+    },
+  };
+}
+
+export function removeVmStep(domain: string, paths: UndercloudPaths, owner: Owner): Step {
   return {
     id: "vm/remove",
     description: `destroy and undefine ${domain} with its storage, then remove ${paths.disk} and ${paths.seed} if still there`,
@@ -179,6 +205,10 @@ export function removeVmStep(domain: string, paths: UndercloudPaths): Step {
           domain,
           paths.ownerMarker,
           OWNERSHIP_NS,
+          describeOwner(owner),
+          owner.kind,
+          owner.namespace,
+          owner.name,
           paths.disk,
           paths.seed,
           `${paths.disk}.lab-operator.tmp`,

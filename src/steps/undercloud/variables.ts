@@ -30,6 +30,7 @@ export function guestVariables(spec: TripleOUndercloudSpec, who: GuestIdentity):
       indexUrl: t.repositories.indexUrl,
       repoPackageUrl: t.repositories.packageUrl ?? "",
       containerImagesFile: underHome(who.home, t.undercloudConf.containerImagesFile),
+      outputDir: underHome(who.home, t.undercloudConf.outputDir),
       tag: t.containerImageTags.tag ?? "",
       cephTag: t.containerImageTags.cephTag ?? "",
     },
@@ -39,6 +40,7 @@ export function guestVariables(spec: TripleOUndercloudSpec, who: GuestIdentity):
       install: t.install,
       tag: t.containerImageTags.tag !== undefined,
       cephTag: t.containerImageTags.cephTag !== undefined,
+      introspect: false,
     },
   };
 }

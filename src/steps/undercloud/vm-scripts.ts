@@ -29,11 +29,12 @@ mv -f "$sumFile.tmp" "$sumFile"`;
 
 /**
  * The VM disk: a qcow2 copy of the base image grown to the spec's size, renamed into place
- * only when complete. Never touches an existing disk. Args: $1 base, $2 disk, $3 size.
+ * only when complete. Never touches an existing disk: one that appeared since the plan saw
+ * none is someone else's, and refused. Args: $1 base, $2 disk, $3 size.
  */
 export const CREATE_DISK = bash`set -euo pipefail
 base=$1 disk=$2 size=$3
-[ -e "$disk" ] && exit 0
+[ ! -e "$disk" ] || { echo "$disk exists and is not ours: left alone" >&2; exit 7; }
 tmp="$disk.lab-operator.tmp"
 rm -f "$tmp"
 qemu-img convert -q -O qcow2 "$base" "$tmp"
@@ -48,6 +49,7 @@ mv -f "$tmp" "$disk"`;
  */
 export const CREATE_SEED = bash`set -euo pipefail
 dir=$1 seed=$2
+[ ! -e "$seed" ] || { rm -rf -- "$dir"; echo "$seed exists and is not ours: left alone" >&2; exit 7; }
 tmp="$seed.lab-operator.tmp"
 rm -f "$tmp"
 umask 077
@@ -130,15 +132,18 @@ echo "$address"`;
  * Remove a VM we own: destroy, undefine (nvram, snapshot metadata and managed save too),
  * then our files. Storage is removed by path, not with --remove-all-storage: that refuses
  * volumes outside a libvirt pool and would delete disks someone else attached. Refuses a
- * domain without our stamp; files only go when our owner marker is there.
- * Args: $1 URI, $2 domain, $3 owner marker, $4 ownership namespace URI, then our paths.
+ * domain whose stamp does not name this object; files only go when the owner marker names it.
+ * Args: $1 URI, $2 domain, $3 owner marker, $4 ownership namespace URI, $5 the marker's
+ * owner line, $6-$8 the stamp's kind, namespace and name, then our paths.
  */
 export const REMOVE_VM = bash`set -uo pipefail
-uri=$1 dom=$2 marker=$3 ns=$4; shift 4
+uri=$1 dom=$2 marker=$3 ns=$4 owner=$5 kind=$6 namespace=$7 name=$8; shift 8
 v() { virsh -q -c "$uri" "$@"; }
 if v dominfo --domain "$dom" >/dev/null 2>&1; then
-  if ! v metadata --domain "$dom" --uri "$ns" >/dev/null 2>&1; then
-    echo "domain $dom carries no ownership stamp: not removed" >&2
+  meta=$(v metadata --domain "$dom" --uri "$ns" 2>/dev/null) || meta=
+  head=$(grep -o '<[^<>]*owner [^<>]*>' <<<"$meta" | head -n1)
+  if [[ $head != *" kind=\"$kind\""* || $head != *" namespace=\"$namespace\""* || $head != *" name=\"$name\""* ]]; then
+    echo "domain $dom carries no ownership stamp of $owner: not removed" >&2
     exit 6
   fi
   state=$(v domstate --domain "$dom" | head -n1)
@@ -146,8 +151,23 @@ if v dominfo --domain "$dom" >/dev/null 2>&1; then
   v undefine --domain "$dom" --nvram --snapshots-metadata --managed-save ||
     v undefine --domain "$dom" || exit 1
 fi
-if [ -f "$marker" ]; then
+if [ -f "$marker" ] && [ "$(head -c 512 "$marker" | head -n1)" = "$owner" ]; then
   rm -rf -- "$@"
   rm -f -- "$marker"
 fi
 exit 0`;
+
+/**
+ * The owner marker, written before any file is made; refuses one that names someone else.
+ * Args: $1 marker path, $2 owner line.
+ */
+export const WRITE_MARKER = bash`set -euo pipefail
+marker=$1 owner=$2
+if [ -e "$marker" ] && [ "$(head -c 512 "$marker" | head -n1)" != "$owner" ]; then
+  echo "$marker names another owner: left alone" >&2
+  exit 7
+fi
+mkdir -p "$(dirname "$marker")"
+printf '%s\n' "$owner" >"$marker.tmp"
+chmod 0644 "$marker.tmp"
+mv -f "$marker.tmp" "$marker"`;

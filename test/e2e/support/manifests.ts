@@ -33,3 +33,20 @@ export async function renderManagerManifest(
   await writeFile(path, stringify(doc));
   return path;
 }
+
+/** LibvirtNetwork documents on one Manager ("manager" by default), as one multi-document YAML. */
+export function networksYaml(
+  networks: readonly { name: string; spec: Record<string, unknown> }[],
+  manager = "manager",
+): string {
+  return networks
+    .map((n) =>
+      stringify({
+        apiVersion: "openstacklab.io/v1alpha1",
+        kind: "LibvirtNetwork",
+        metadata: { name: n.name },
+        spec: { managerRef: { name: manager }, ...n.spec },
+      }),
+    )
+    .join("---\n");
+}

@@ -36,6 +36,8 @@ export interface SandboxManager {
   log: string;
   /** Host side of the container's veth pair. */
   veth: string;
+  /** Host side of its office0 veth, on the office LAN bridge (only with `officeLan`). */
+  officeVeth?: string;
 }
 
 /** The JSON record up.sh writes: everything the sandbox created. */
@@ -47,6 +49,14 @@ export interface SandboxRecord {
   nftTable: { family: string; name: string; uplink: string; created: boolean } | null;
   ipForward: { previous: string; changed: boolean } | null;
   inotifyInstances: { previous: string; changed: boolean } | null;
+  /** The opt-in office LAN: its bridge, /24 (host .1, DHCP .100-.199) and dnsmasq's files. */
+  officeLan?: {
+    bridge: string;
+    subnet: string;
+    address: string;
+    created: boolean;
+    dnsmasq: { pidFile: string; leaseFile: string; logFile: string };
+  } | null;
   containers: SandboxManager[];
 }
 
@@ -62,12 +72,18 @@ export interface Sandbox {
 
 export interface SandboxOptions {
   count?: number;
-  variant?: "bare" | "prebaked";
+  /** el: an EL 9 family Manager from Debian packages (NetworkManager, firewalld, dnf + local RPM repo double). */
+  variant?: "bare" | "prebaked" | "el";
   /** Machine names are `<prefix>-<i>`; at most 9 characters. */
   prefix?: string;
   /** Both or neither; by default a free 10.77.x.0/24 and bridge `labt<x>` are picked. */
   bridge?: string;
   subnet?: string;
+  /**
+   * A second NIC `office0` in every Manager, on a host bridge of its own with a DHCP server
+   * (dnsmasq bound to that bridge only): like the seed Manager's office LAN. Off by default.
+   */
+  officeLan?: boolean;
 }
 
 /** Why this machine cannot run the sandbox, or undefined when it can. */
@@ -164,6 +180,7 @@ export async function upSandbox(sandbox: Sandbox, opts: SandboxOptions = {}): Pr
       opts.prefix ?? DEFAULT_PREFIX,
     ],
     ...["--bridge", network.bridge, "--subnet", network.subnet],
+    ...(opts.officeLan ? ["--office-lan"] : []),
     ...["--authorized-key", sandbox.publicKeyPath, "--identity", sandbox.privateKeyPath],
     ...["--state-dir", sandbox.stateDir],
   ]);

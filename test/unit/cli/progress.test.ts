@@ -6,9 +6,9 @@ import { describe, it } from "node:test";
 import { PassThrough } from "node:stream";
 import { pino } from "pino";
 import { ControllerManager } from "../../../src/runtime/manager.js";
-import { FileStateStore } from "../../../src/runtime/filestate.js";
-import type { Reconciler } from "../../../src/runtime/reconciler.js";
-import { emptyState } from "../../../src/runtime/state.js";
+import { FileStateStore } from "../../../src/modes/file/filestate.js";
+import type { Reconciler } from "../../../src/controllers/contract.js";
+import { emptyState } from "../../../src/controllers/state.js";
 import { labObjects } from "../topology/fixtures.js";
 import {
   finishedLine,
@@ -17,7 +17,7 @@ import {
   progressLine,
   showProgress,
 } from "../../../src/cli/progress.js";
-import type { StepRecord } from "../../../src/runtime/state.js";
+import type { StepRecord } from "../../../src/controllers/state.js";
 
 const step = (id: string, result: StepRecord["result"], durationMs?: number): StepRecord => ({
   step: id,
@@ -102,7 +102,12 @@ describe("apply progress wired to a controller manager", () => {
       return {};
     };
     const manager = new ControllerManager({
-      reconcilers: { LabManager: reconcile, LibvirtNetwork: reconcile, TripleOUndercloud: reconcile },
+      reconcilers: {
+        LabManager: reconcile,
+        LibvirtNetwork: reconcile,
+        TripleOUndercloud: reconcile,
+        OvercloudNodeSet: reconcile,
+      },
       states,
       log: pino({ level: "silent" }),
     });

@@ -35,7 +35,7 @@ describe("labctl validate", () => {
     const r = await run(["validate", "-f", "manifests/"], repoRoot);
     assert.equal(r.stderr, "");
     // manifests/deploy/ (the operator's own Kubernetes objects) is skipped, not validated.
-    assert.match(r.stdout, /^5 objects valid( \(\d+ documents of other APIs skipped\))?\n$/);
+    assert.match(r.stdout, /^6 objects valid( \(\d+ documents of other APIs skipped\))?\n$/);
     assert.equal(r.code, 0);
   });
 
@@ -65,7 +65,9 @@ describe("labctl validate", () => {
         'manifests/03-tripleo.yaml:1 TripleOUndercloud/tripleo spec.nics[0].networkRef.name: LibvirtNetwork "hypervisor-control-plane" is on LabManager "lab", not "nope"',
         'manifests/03-tripleo.yaml:1 TripleOUndercloud/tripleo spec.nics[1].networkRef.name: LibvirtNetwork "openstack-control-plane" is on LabManager "lab", not "nope"',
         "manifests/04-broken.yaml:1: YAML: All mapping items must start at the same column at line 4, column 1",
-        "6 errors",
+        // The node set's undercloud now lives on another Manager than the set.
+        'manifests/04-overcloud.yaml:1 OvercloudNodeSet/overcloud spec.undercloudRef.name: TripleOUndercloud "tripleo" is on LabManager "nope", not "lab"',
+        "7 errors",
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -74,7 +76,7 @@ describe("labctl validate", () => {
 });
 
 describe("labctl crds", () => {
-  it("prints the three CRDs as one YAML stream", async () => {
+  it("prints the four CRDs as one YAML stream", async () => {
     const r = await run(["crds"], repoRoot);
     assert.equal(r.code, 0);
     const docs = parseAllDocuments(r.stdout) as unknown as { toJS(): { metadata: { name: string } } }[];
@@ -84,6 +86,7 @@ describe("labctl crds", () => {
         "labmanagers.openstacklab.io",
         "libvirtnetworks.openstacklab.io",
         "tripleounderclouds.openstacklab.io",
+        "overcloudnodesets.openstacklab.io",
       ],
     );
   });

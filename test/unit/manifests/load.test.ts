@@ -83,7 +83,7 @@ describe("parsing manifests", () => {
 
   it("reports unknown kinds and API versions of our group clearly", () => {
     assert.deepEqual(lines(MANAGER.replace("kind: LabManager", "kind: LabManger")), [
-      'lab.yaml:1 LabManger/lab kind: unknown kind "LabManger", expected one of LabManager, LibvirtNetwork, TripleOUndercloud',
+      'lab.yaml:1 LabManger/lab kind: unknown kind "LabManger", expected one of LabManager, LibvirtNetwork, TripleOUndercloud, OvercloudNodeSet',
     ]);
     assert.deepEqual(lines(MANAGER.replace("v1alpha1", "v1")), [
       'lab.yaml:1 LabManager/lab apiVersion: unknown apiVersion "openstacklab.io/v1", expected "openstacklab.io/v1alpha1"',
@@ -126,6 +126,20 @@ spec:
       r.objects.map((o) => o.source.doc),
       [3],
     );
+  });
+
+  it("skips another API's document without converting it, but still reports the YAML errors of its top level", () => {
+    const broken = parseManifests(`apiVersion: v1\nkind: ConfigMap\ndata: {}\ndata: {}\n`, "cm.yaml");
+    assert.equal(broken.errors.length, 1);
+    assert.match(broken.errors[0]!.message, /^YAML: .*unique/i);
+    assert.deepEqual(broken.skipped, []);
+    // An apiVersion given through an alias or naming our group is decided on the whole document.
+    const ours = parseManifests(`x: &v openstacklab.io/v9\napiVersion: *v\nkind: LabManager\n`, "a.yaml");
+    assert.deepEqual(ours.skipped, []);
+    assert.match(formatError(ours.errors[0]!), /unknown apiVersion "openstacklab.io\/v9"/);
+    const aliased = parseManifests(`x: &v apps/v1\napiVersion: *v\nkind: Deployment\n`, "d.yaml");
+    assert.deepEqual(aliased.errors, []);
+    assert.deepEqual(aliased.skipped, [{ file: "d.yaml", doc: 1 }]);
   });
 
   it("refuses a document that is not a mapping", () => {

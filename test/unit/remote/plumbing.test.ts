@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backoffDelay } from "../../../src/remote/backoff.js";
+import { backoffDelay } from "../../../src/util/backoff.js";
 import { LineSplitter, Tail } from "../../../src/remote/lines.js";
 import { Semaphore } from "../../../src/remote/semaphore.js";
 

@@ -51,6 +51,14 @@ describe("cloud-init", () => {
     assert.ok((config.runcmd as string[]).some((c) => c.includes("cloud-init.disabled")));
   });
 
+  it("creates cloud-init's disabled marker last, after the services are disabled", () => {
+    // `cloud-init status --wait` says "disabled" once the marker exists: before that, it would
+    // stop waiting while runcmd still disables the services.
+    const runcmd = (parse(renderUserData(input)) as { runcmd: string[] }).runcmd;
+    assert.match(runcmd[0] ?? "", /^systemctl disable .*cloud-init\.service/);
+    assert.equal(runcmd.at(-1), "touch /etc/cloud/cloud-init.disabled");
+  });
+
   it("passes a plain-text password only as plain_text_passwd, and keeps cloud-init when asked", () => {
     const config = parse(
       renderUserData({ ...input, password: { plainText: "s3cret" }, disableAfterFirstBoot: false }),

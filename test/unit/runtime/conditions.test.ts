@@ -6,7 +6,7 @@ import {
   markStalled,
   setCondition,
   getCondition,
-} from "../../../src/runtime/conditions.js";
+} from "../../../src/machines/conditions.js";
 
 test("lastTransitionTime changes only when the status changes", () => {
   const t1 = new Date("2026-01-01T00:00:00Z");

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { labManager, libvirtNetwork, type Kind, type LabObject } from "../../../src/api/index.js";
-import { isTrue, markReady, markReconciling } from "../../../src/runtime/conditions.js";
-import { FileStateStore } from "../../../src/runtime/filestate.js";
+import { isTrue, markReady, markReconciling } from "../../../src/machines/conditions.js";
+import { FileStateStore } from "../../../src/modes/file/filestate.js";
 import { ControllerManager } from "../../../src/runtime/manager.js";
-import { dependency, type ReconcileContext, type Reconciler } from "../../../src/runtime/reconciler.js";
+import { dependency, type ReconcileContext, type Reconciler } from "../../../src/controllers/contract.js";
 import { waitForSettled } from "../../../src/runtime/settle.js";
 
 const lm = (name: string, address = "10.0.0.1") =>
@@ -71,6 +71,7 @@ function harness(behaviour: Partial<Record<Kind, Reconciler>> = {}) {
       LabManager: ready,
       LibvirtNetwork: waitsForManager,
       TripleOUndercloud: ready,
+      OvercloudNodeSet: ready,
       ...behaviour,
     },
   };
@@ -188,6 +189,32 @@ test("invalid input keeps the last good object and says why in InputValid", asyn
     assert.match(input?.message ?? "", /spec\.address: bad/);
     assert.equal((s?.lastGoodObject?.spec as { address: string }).address, "10.0.0.1");
   });
+});
+
+test("stop() returns only after invalid input for an object known from saved state only is written", async () => {
+  // A file that breaks before the object was seen valid in this process reports into saved
+  // state in the background; stopping must wait for it (CI saw the directory removed under it).
+  const dir = await mkdtemp(join(tmpdir(), "labmgr-"));
+  const states = new FileStateStore(dir);
+  const m = new ControllerManager({
+    reconcilers: harness().reconcilers,
+    states,
+    log: pino({ level: "silent" }),
+  });
+  try {
+    const names = Array.from({ length: 20 }, (_, i) => `net-${i}`);
+    for (const name of names) {
+      m.invalid({ kind: "LibvirtNetwork", namespace: "default", name }, [`f.yaml:1 ${name}: bad`]);
+    }
+    await m.stop();
+    for (const name of names) {
+      const s = await states.load("LibvirtNetwork", "default", name);
+      const input = s?.status.conditions.find((c) => c.type === "InputValid");
+      assert.equal(input?.status, "False", `${name} was reported before stop() returned`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("a long list of input errors is summarized in InputValid, not pasted whole", async () => {

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WorkQueue } from "../../../src/runtime/workqueue.js";
-import { Backoff } from "../../../src/runtime/backoff.js";
-import { KeyedMutex } from "../../../src/runtime/keyedmutex.js";
+import { Backoff } from "../../../src/util/backoff.js";
+import { KeyedMutex } from "../../../src/util/keyed-mutex.js";
 
 test("a key added many times while waiting is handed out once", async () => {
   const q = new WorkQueue();

@@ -46,9 +46,11 @@ describe("LabManager steps, applied to a recording host", () => {
     facts.osFamily = "el";
     const steps = planManager(spec, facts, inputs);
     const { calls, ctx } = recordingHost();
+    await stepById(steps, "repositories").apply(ctx);
+    assert.match(calls[0]!.argv[2]!, /"\$pm" -y install/);
+    assert.deepEqual(scriptArgs(calls[0]!.argv), ["dnf", "-", "epel-release"]);
     await stepById(steps, "packages").apply(ctx);
-    assert.match(calls[0]!.argv[2]!, /dnf -y install epel-release/);
-    assert.deepEqual(scriptArgs(calls[0]!.argv).slice(0, 3), ["-", "-", "epel-release"]);
+    assert.deepEqual(scriptArgs(calls[1]!.argv).slice(0, 3), ["dnf", "-", "qemu-kvm"]);
     await stepById(steps, "bridge/public").apply(ctx);
     const writes = calls.filter((c) => c.opts.purpose.startsWith("write /etc/NetworkManager"));
     assert.deepEqual(
@@ -80,7 +82,7 @@ describe("LabManager steps, applied to a recording host", () => {
     assert.deepEqual(paths, [
       "/etc/systemd/network/50-lab-public.netdev",
       "/etc/systemd/network/50-lab-public.network",
-      "/etc/systemd/network/50-lab-public-eno1.network",
+      "/etc/systemd/network/00-lab-public-eno1.network",
     ]);
     assert.deepEqual(scriptArgs(calls.at(-2)!.argv), ["public", "1", "200", "eno1"]);
     assert.equal(calls.at(-1)!.opts.purpose, "verify bridge public");
@@ -98,6 +100,21 @@ describe("LabManager steps, applied to a recording host", () => {
       ["cleanup/bridge/openstack", "cleanup/user/manager"],
     );
     assert.deepEqual(planManagerCleanup(spec, facts, []), []);
+  });
+
+  it("removes the OpenStack clients' venv it installed for a user it did not create", () => {
+    const spec = seedSpec({ user: { ...seedSpec().user, openstackClients: true } });
+    const facts = converged(spec);
+    const clients = { kind: "openstack-clients" as const, name: "manager" };
+    assert.deepEqual(
+      planManagerCleanup(spec, facts, [clients]).map((s) => s.id),
+      ["user/manager/openstack-clients/remove"],
+    );
+    assert.deepEqual(
+      planManagerCleanup(spec, facts, [clients, { kind: "user", name: "manager" }]).map((s) => s.id),
+      ["cleanup/user/manager"],
+      "a user we delete takes its home, venv included",
+    );
   });
 
   it("skips cleanup of owned things already gone", () => {

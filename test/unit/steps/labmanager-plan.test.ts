@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { planManager } from "../../../src/steps/labmanager/plan.js";
-import { sudoersPath } from "../../../src/steps/labmanager/paths.js";
+import { unappliedEdits } from "../../../src/steps/labmanager/unapplied.js";
+import { NETWORK_HOOK, sudoersPath } from "../../../src/steps/labmanager/paths.js";
 import { PlanBlocked } from "../../../src/steps/types.js";
-import { bareDebian, converged, inputs, seedSpec } from "./manager-fixtures.js";
+import { bareDebian, converged, inputs, recordingHost, SEED_OWNED, seedSpec } from "./manager-fixtures.js";
 
 const ids = (steps: { id: string }[]) => steps.map((s) => s.id);
 
@@ -43,6 +44,7 @@ describe("LabManager plan", () => {
       { kind: "vbmcd", name: "vbmcd" },
       { kind: "user", name: "manager" },
       { kind: "sudoers", name: sudoersPath("manager") },
+      { kind: "file", name: NETWORK_HOOK },
     ]);
   });
 
@@ -108,6 +110,7 @@ describe("LabManager plan", () => {
       mode: "644",
       owner: "root:root",
     };
+    facts.bridgeOf["/etc/systemd/network/50-lab-openstack-eno9.network"] = "openstack";
     const steps = planManager(spec, facts, inputs);
     assert.deepEqual(ids(steps), ["bridge/openstack"]);
     assert.match(steps[0]!.description, /50-lab-openstack-eno9.network no longer wanted/);
@@ -160,10 +163,26 @@ describe("LabManager plan", () => {
     assert.equal(step?.description, "install 2 packages: ipmitool tcpdump");
   });
 
-  it("upgrades the system only before the first convergence", () => {
+  it("upgrades the system once, also when spec.upgrade is turned on after the Manager converged", () => {
     const spec = seedSpec({ upgrade: true });
     assert.match(planManager(spec, converged(spec), inputs)[0]!.description, /^upgrade the system/);
-    assert.deepEqual(ids(planManager(spec, converged(spec), { ...inputs, wasConverged: true })), []);
+    const later = planManager(spec, converged(spec), { ...inputs, wasConverged: false, upgraded: false });
+    assert.match(later[0]!.description, /^upgrade the system/, "an edit to upgrade: true lands");
+    assert.deepEqual(ids(planManager(spec, converged(spec), { ...inputs, upgraded: true })), []);
+  });
+
+  it("tells the controller once the upgrade succeeded, and not for a plain install", async () => {
+    const spec = seedSpec({ upgrade: true });
+    let told = 0;
+    const { ctx } = recordingHost();
+    const [step] = planManager(spec, converged(spec), { ...inputs, onUpgraded: () => told++ });
+    await step!.apply(ctx);
+    assert.equal(told, 1);
+    const facts = converged(spec);
+    facts.installed = facts.installed.filter((n) => n !== "ipmitool");
+    const [install] = planManager(seedSpec(), facts, { ...inputs, onUpgraded: () => told++ });
+    await install!.apply(ctx);
+    assert.equal(told, 1);
   });
 
   it("reinstalls VirtualBMC when the pinned version changes, and restarts vbmcd", () => {
@@ -204,5 +223,98 @@ describe("LabManager plan", () => {
     facts.osFamily = undefined;
     facts.os.id = "alpine";
     assert.throws(() => planManager(seedSpec(), facts, inputs), /neither apt nor dnf.*alpine/);
+  });
+});
+
+describe("LabManager plan: an edit that takes something away", () => {
+  const spec = seedSpec();
+  const edited = seedSpec({ bridges: [spec.bridges[0]!] });
+
+  it("removes a bridge it created once spec.bridges no longer lists it, and releases it", () => {
+    const steps = planManager(edited, converged(spec), { ...inputs, wasConverged: false });
+    assert.deepEqual(ids(steps), ["bridge/openstack/remove"]);
+    assert.deepEqual(steps[0]!.releases, { kind: "bridge", name: "openstack" });
+    assert.match(steps[0]!.description, /no longer in spec\.bridges/);
+  });
+
+  it("leaves a dropped bridge that it did not create, or that a network still names", () => {
+    const notOurs = { ...inputs, owned: SEED_OWNED.filter((o) => o.name !== "openstack") };
+    assert.deepEqual(ids(planManager(edited, converged(spec), notOurs)), []);
+    const used = { ...inputs, networkBridges: ["openstack"] };
+    assert.deepEqual(ids(planManager(edited, converged(spec), used)), []);
+  });
+
+  it("removes the sudoers file it created when spec.user.sudo turns false, and only that one", () => {
+    const off = seedSpec({ user: { ...spec.user, sudo: false } });
+    const steps = planManager(off, converged(spec), inputs);
+    assert.deepEqual(ids(steps), ["sudoers/manager/remove"]);
+    assert.deepEqual(steps[0]!.releases, { kind: "sudoers", name: sudoersPath("manager") });
+    const notOurs = { ...inputs, owned: SEED_OWNED.filter((o) => o.kind !== "sudoers") };
+    assert.deepEqual(ids(planManager(off, converged(spec), notOurs)), []);
+  });
+});
+
+describe("LabManager plan: a feature turned off leaves the host", () => {
+  const spec = seedSpec();
+
+  it("installs the OpenStack clients in the user's venv when asked, and takes away only its own", () => {
+    const on = seedSpec({ user: { ...spec.user, openstackClients: true } });
+    const steps = planManager(on, converged(spec), inputs);
+    assert.deepEqual(ids(steps), ["user/manager/openstack-clients"]);
+    assert.deepEqual(steps[0]!.owns, { kind: "openstack-clients", name: "manager" });
+    assert.deepEqual(ids(planManager(on, converged(on), inputs)), [], "installed: nothing to do");
+    const half = converged(on);
+    half.user.openstackClients = { openstack: "7.1.0", heat: "" };
+    assert.deepEqual(ids(planManager(on, half, inputs)), ["user/manager/openstack-clients"], "heat missing");
+    // Turned off: removed when this object installed it, left (and said) when not.
+    const mine = { kind: "openstack-clients" as const, name: "manager" };
+    const removal = planManager(spec, converged(on), { ...inputs, owned: [...SEED_OWNED, mine] });
+    assert.deepEqual(ids(removal), ["user/manager/openstack-clients/remove"]);
+    assert.deepEqual(removal[0]!.releases, mine);
+    assert.deepEqual(ids(planManager(spec, converged(on), inputs)), [], "not ours: left alone");
+  });
+
+  it("removes the shell-rc block when spec.user.shellRc turns false", () => {
+    const off = seedSpec({ user: { ...spec.user, shellRc: false } });
+    assert.deepEqual(ids(planManager(off, converged(spec), inputs)), ["user/manager/shell-rc/remove"]);
+    const facts = converged(spec);
+    facts.user.rcBlock = "";
+    assert.deepEqual(ids(planManager(off, facts, inputs)), [], "no block: nothing to do");
+  });
+
+  it("removes the network hook it installed when spec.networkHook.enabled turns false", () => {
+    const off = seedSpec({ networkHook: { ...spec.networkHook, enabled: false } });
+    const hook = { kind: "file" as const, name: NETWORK_HOOK };
+    const steps = planManager(off, converged(spec), { ...inputs, owned: [...SEED_OWNED, hook] });
+    assert.deepEqual(ids(steps), ["libvirt-network-hook/remove"]);
+    assert.deepEqual(steps[0]!.releases, hook);
+    assert.deepEqual(ids(planManager(off, converged(spec), inputs)), [], "a hook we did not install stays");
+  });
+});
+
+describe("LabManager plan: spec.virtualBMC.enabled turned false", () => {
+  const spec = seedSpec();
+  const off = seedSpec({ virtualBMC: { ...spec.virtualBMC, enabled: false } });
+  const vbmcd = { kind: "vbmcd" as const, name: "vbmcd" };
+  const owned = [...SEED_OWNED, vbmcd];
+
+  it("removes the vbmcd it installed, as on delete, and releases it", () => {
+    const steps = planManager(off, converged(spec), { ...inputs, owned });
+    assert.deepEqual(ids(steps), ["virtualbmc/remove"]);
+    assert.deepEqual(steps[0]!.releases, vbmcd);
+    assert.deepEqual(unappliedEdits(off, converged(spec), owned), [], "nothing left to say");
+  });
+
+  it("keeps it while VMs of the lab are on the Manager, and says so", () => {
+    const vmObjects = ["TripleOUndercloud/tripleo"];
+    assert.deepEqual(ids(planManager(off, converged(spec), { ...inputs, owned, vmObjects })), []);
+    assert.match(
+      unappliedEdits(off, converged(spec), owned, [], vmObjects).join("\n"),
+      /vbmcd keeps running: TripleOUndercloud\/tripleo still has VMs on this Manager/,
+    );
+  });
+
+  it("leaves a vbmcd it did not install", () => {
+    assert.deepEqual(ids(planManager(off, converged(spec), inputs)), []);
   });
 });

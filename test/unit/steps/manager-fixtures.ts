@@ -13,13 +13,21 @@ import {
 } from "../../../src/steps/labmanager/content.js";
 import type { ManagerFacts } from "../../../src/steps/labmanager/facts.js";
 import { desiredPackages } from "../../../src/steps/labmanager/packages.js";
+import { elMajor, repositoryPackages } from "../../../src/steps/labmanager/repositories.js";
 import { NETWORK_HOOK, sudoersPath, VBMCD_UNIT } from "../../../src/steps/labmanager/paths.js";
 import { keyIdentity, type ManagerInputs } from "../../../src/steps/labmanager/plan.js";
-import type { StepContext } from "../../../src/steps/types.js";
+import type { OwnedResource, StepContext } from "../../../src/steps/types.js";
 
 export const KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 manager@manager";
 export const PASSWORD = "s3cret-Pa55word-xyz";
-export const inputs: ManagerInputs = { managerPublicKey: KEY, managerPassword: PASSWORD };
+/** What the seed lab's LabManager records once it created its bridges, user and sudoers file. */
+export const SEED_OWNED: OwnedResource[] = [
+  { kind: "bridge", name: "public" },
+  { kind: "bridge", name: "openstack" },
+  { kind: "user", name: "manager" },
+  { kind: "sudoers", name: "/etc/sudoers.d/lab-operator-manager" },
+];
+export const inputs: ManagerInputs = { managerPublicKey: KEY, managerPassword: PASSWORD, owned: SEED_OWNED };
 
 /** The seed's lab: public (office NIC, DHCP + gateway address) and openstack (control NIC). */
 export function seedSpec(over: Partial<LabManagerSpec> = {}): LabManagerSpec {
@@ -46,6 +54,7 @@ export function bareDebian(): ManagerFacts {
   return {
     os: { id: "debian", idLike: "", versionId: "12" },
     osFamily: "debian",
+    elPackageManager: "",
     systemd: true,
     installed: [],
     aptListsAgeSeconds: -1,
@@ -67,14 +76,26 @@ export function bareDebian(): ManagerFacts {
       hasPassword: false,
       authorizedKeys: [],
       rcBlock: "",
+      openstackClients: { openstack: "", heat: "" },
     },
     files: {},
+    bridgeOf: {},
     links: [nic("lo"), nic("eth0"), nic("eno1"), nic("eno2")],
     defaultRoutes: [{ dev: "eth0" }],
     sshIface: "eth0",
     qemuBridgeAllows: [],
     vbmcVersion: "",
+    libvirtDefaultNetwork: { defined: false, autostart: false, active: false, address: "", netmask: "" },
   };
+}
+
+/** A fresh EL host (Rocky 9 by default, as the EL sandbox says it is): dnf, nothing installed. */
+export function bareEl(os = { id: "rocky", idLike: "rhel centos fedora", versionId: "9.4" }): ManagerFacts {
+  const f = bareDebian();
+  f.os = os;
+  f.osFamily = "el";
+  f.elPackageManager = os.versionId.startsWith("7") ? "yum" : "dnf";
+  return f;
 }
 
 function file(content: string, mode: string) {
@@ -83,9 +104,11 @@ function file(content: string, mode: string) {
 
 /** What observe reports once the spec is applied, derived from the desired contents. */
 export function converged(spec: LabManagerSpec, family: "debian" | "el" = "debian"): ManagerFacts {
-  const f = bareDebian();
-  f.osFamily = family;
-  f.installed = desiredPackages(family, spec);
+  const f = family === "el" ? bareEl() : bareDebian();
+  f.installed =
+    family === "el"
+      ? [...repositoryPackages(spec, elMajor(f)), ...desiredPackages(family, spec, elMajor(f))]
+      : desiredPackages(family, spec);
   f.aptListsAgeSeconds = 3600;
   f.services = { ...f.services, libvirtd: running, virtlogd: running, vbmcd: running };
   f.timezone = spec.timezone;
@@ -98,13 +121,19 @@ export function converged(spec: LabManagerSpec, family: "debian" | "el" = "debia
     hasPassword: true,
     authorizedKeys: [sha256(keyIdentity(KEY))],
     rcBlock: sha256(shellRcBlock()),
+    openstackClients: spec.user.openstackClients
+      ? { openstack: "7.1.0", heat: "4.0.0" }
+      : { openstack: "", heat: "" },
   };
   f.files[sudoersPath(spec.user.name)] = file(sudoersContent(spec.user.name), "440");
   f.files[vbmcConfPath(spec.virtualBMC)] = file(virtualbmcConf(spec.virtualBMC), "644");
   f.files[VBMCD_UNIT] = file(vbmcdUnit(spec.virtualBMC), "644");
   f.files[NETWORK_HOOK] = file(networkHookScript(spec), "755");
   for (const b of spec.bridges) {
-    for (const bf of bridgeFiles(family, b)) f.files[bf.path] = file(bf.content, bf.mode.replace(/^0/, ""));
+    for (const bf of bridgeFiles(family, b)) {
+      f.files[bf.path] = file(bf.content, bf.mode.replace(/^0/, ""));
+      f.bridgeOf[bf.path] = /^(?:Bridge|master)=(.*)$/m.exec(bf.content)?.[1] ?? b.name;
+    }
     const addr_info = b.addresses.map((a) => ({
       family: "inet",
       local: a.split("/")[0]!,

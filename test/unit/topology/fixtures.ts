@@ -1,5 +1,5 @@
 import { labManager, libvirtNetwork, tripleoUndercloud, type LabObject } from "../../../src/api/index.js";
-import { emptyState, type ObjectState } from "../../../src/runtime/state.js";
+import { emptyState, type ObjectState } from "../../../src/controllers/state.js";
 
 const meta = (name: string) => ({ name, namespace: "default" });
 const apiVersion = "openstacklab.io/v1alpha1";

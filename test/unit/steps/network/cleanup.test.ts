@@ -19,8 +19,8 @@ describe("planNetworkCleanup", () => {
     );
     const host = await applyAll(steps);
     assert.deepEqual(verbs(host), [
-      "qemu:///system destroy hypervisor-control-plane",
-      "qemu:///system undefine hypervisor-control-plane",
+      "qemu:///system destroy hypervisor-control-plane LibvirtNetwork default hypervisor-control-plane ",
+      "qemu:///system undefine hypervisor-control-plane LibvirtNetwork default hypervisor-control-plane ",
     ]);
   });
 

@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { labManager, type LabManager, type LabObject } from "../../../../src/api/index.js";
 import type { HostAccess } from "../../../../src/controllers/hostaccess.js";
-import { libvirtNetworkReconciler } from "../../../../src/controllers/libvirtnetwork.js";
+import { reconcilerFor } from "../../../../src/controllers/driver.js";
+import { libvirtNetworkKind } from "../../../../src/controllers/libvirtnetwork.js";
 import { createLogger } from "../../../../src/log.js";
 import type { ExecOptions } from "../../../../src/remote/types.js";
 import { ObjectCache, objectKey } from "../../../../src/runtime/cache.js";
-import { getCondition, markReady } from "../../../../src/runtime/conditions.js";
-import { KeyedMutex } from "../../../../src/runtime/keyedmutex.js";
-import { OverlayStateStore } from "../../../../src/runtime/memorystate.js";
-import type { ReconcileContext } from "../../../../src/runtime/reconciler.js";
-import { emptyState, type ObjectState, type StateStore } from "../../../../src/runtime/state.js";
+import { getCondition, markReady } from "../../../../src/machines/conditions.js";
+import { KeyedMutex } from "../../../../src/util/keyed-mutex.js";
+import { OverlayStateStore } from "../../../../src/modes/file/overlaystate.js";
+import type { ReconcileContext } from "../../../../src/controllers/contract.js";
+import { emptyState, type ObjectState, type StateStore } from "../../../../src/controllers/state.js";
 import type { RawNetworkFacts } from "../../../../src/steps/network/facts.js";
 import { fixture, RecordingHost, seed, verbs } from "./support.js";
 
@@ -75,10 +76,15 @@ async function setup(
     manager: async () => (asked++, host),
     credentials: async () => ({ managerPublicKey: "", managerPassword: "" }),
     fingerprint: () => undefined,
+    forget: async () => undefined,
     undercloud: {
       credentials: () => Promise.reject(new Error("networks never ask for VM credentials")),
       guest: () => Promise.reject(new Error("networks never log in to a VM")),
       saveResults: () => Promise.reject(new Error("networks fetch no results")),
+    },
+    overcloud: {
+      bmcPasswords: () => Promise.reject(new Error("networks have no BMCs")),
+      saveInstackenv: () => Promise.reject(new Error("networks write no instackenv.json")),
     },
   };
   const state: ObjectState = emptyState("LibvirtNetwork", "default", net.metadata.name);
@@ -97,7 +103,7 @@ async function setup(
     mutate: true,
     emitStep: (event) => emitted.push(`${event.result} ${event.step}`),
   };
-  return { ctx, reconcile: libvirtNetworkReconciler(hosts), asked: () => asked, emitted };
+  return { ctx, reconcile: reconcilerFor(libvirtNetworkKind, hosts), asked: () => asked, emitted };
 }
 
 describe("LibvirtNetwork controller", () => {
@@ -158,8 +164,8 @@ describe("LibvirtNetwork controller", () => {
     const { ctx, reconcile } = await setup(seed.hypervisor(), host, { managerReady: true, deleting: true });
     assert.deepEqual(await reconcile(ctx), { deleted: true });
     assert.deepEqual(verbs(host).slice(1), [
-      "qemu:///system destroy hypervisor-control-plane",
-      "qemu:///system undefine hypervisor-control-plane",
+      "qemu:///system destroy hypervisor-control-plane LibvirtNetwork default hypervisor-control-plane ",
+      "qemu:///system undefine hypervisor-control-plane LibvirtNetwork default hypervisor-control-plane ",
     ]);
   });
 

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ObjectKey } from "../../../../src/api/index.js";
-import {
-  LibvirtEventWatcher,
-  NET_EVENT_ARGV,
-  parseLibvirtEvent,
-} from "../../../../src/controllers/libvirt-events.js";
+import { libvirtNetwork } from "../../../../src/api/index.js";
 import { createLogger } from "../../../../src/log.js";
+import { EventWatcher, type EventWatcherOptions } from "../../../../src/remote/event-watcher.js";
+import { NET_EVENT_ARGV, networkEvents, parseLibvirtEvent } from "../../../../src/steps/network/events.js";
 import type { RemoteHost, RemoteStream } from "../../../../src/remote/types.js";
 import { RecordingHost } from "./support.js";
 
@@ -69,13 +66,24 @@ class StreamHost extends RecordingHost implements RemoteHost {
   }
 }
 
-const key = (name: string): ObjectKey => ({ kind: "LibvirtNetwork", namespace: "default", name });
+/** A LibvirtNetwork object named `name` whose libvirt network is `libvirtName`. */
+const net = (name: string, libvirtName: string) =>
+  libvirtNetwork.parse({
+    apiVersion: "openstacklab.io/v1alpha1",
+    kind: "LibvirtNetwork",
+    metadata: { name },
+    spec: { managerRef: { name: "lab" }, mode: "isolated", bridge: "br0", networkName: libvirtName },
+  });
+
+/** The watcher the runtime opens for LibvirtNetworks on a Ready Manager. */
+class LibvirtEventWatcher extends EventWatcher<ReturnType<typeof net>> {
+  constructor(opts: EventWatcherOptions) {
+    super(networkEvents, opts);
+  }
+}
 
 describe("LibvirtEventWatcher", () => {
-  const networks = () => [
-    { key: key("hypervisor-control-plane"), libvirtName: "hypervisor-control-plane" },
-    { key: key("pub"), libvirtName: "public" },
-  ];
+  const networks = () => [net("hypervisor-control-plane", "hypervisor-control-plane"), net("pub", "public")];
 
   it("enqueues the object whose libvirt network changed, and only that one", async () => {
     const host = new StreamHost();

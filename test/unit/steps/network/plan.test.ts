@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { renderNetworkXml } from "../../../../src/render/libvirt-network.js";
 import { planNetwork } from "../../../../src/steps/network/plan.js";
 import { PlanBlocked } from "../../../../src/steps/types.js";
 import { applyAll, factsOf, fixture, missing, seed, verbs } from "./support.js";
@@ -50,7 +51,7 @@ describe("planNetwork", () => {
     blocked(
       () => planNetwork(seed.hypervisor(), missing("hypervisor-control-plane", [defaultNet]), HOOK),
       "Conflict",
-      /active network default already uses subnet 192.168.122.0\/24; stop it \(virsh net-destroy default/,
+      /active network default already uses subnet 192.168.122.0\/24; set spec.libvirtDefaultNetwork: disabled on the LabManager/,
     );
     const sameBridge = defaultNet.replace("virbr0", "labfull").replace("192.168.122.1", "10.5.0.1");
     const stopped = factsOf("full", fixture("full"), { active: false, otherActive: [sameBridge] });
@@ -265,5 +266,48 @@ describe("planNetwork", () => {
       ["network/public/masquerade"],
     );
     blocked(() => planNetwork(seed.public(), facts, {}), "HookDisabled", /networkHook is disabled/);
+  });
+});
+
+describe("planNetwork: spec.networkName changed after the network converged", () => {
+  const renamed = (policy: "Manual" | "Restart") => {
+    const net = seed.hypervisor();
+    return { ...net, spec: { ...net.spec, networkName: "hcp2", updatePolicy: policy } };
+  };
+  const running = renderNetworkXml(seed.hypervisor());
+
+  it("refuses under updatePolicy Manual, naming the old network", () => {
+    blocked(
+      () => planNetwork(renamed("Manual"), missing("hcp2", [running]), HOOK),
+      "RestartRequired",
+      /libvirt network hypervisor-control-plane, defined by this object under its old name, must be replaced by hcp2/,
+    );
+  });
+
+  it("under Restart stops and undefines the old one (its stamp checked again), then creates the new one", () => {
+    const hookConfig = "# header\nhypervisor-control-plane 10.0.9.0/24\n";
+    const facts = { ...missing("hcp2", [running]), hookConfig };
+    const steps = planNetwork(renamed("Restart"), facts, HOOK);
+    assert.deepEqual(
+      steps.map((s) => s.id),
+      [
+        "network/hypervisor-control-plane/destroy",
+        "network/hypervisor-control-plane/masquerade",
+        "network/hypervisor-control-plane/undefine",
+        "network/hcp2/define",
+        "network/hcp2/autostart",
+        "network/hcp2/start",
+      ],
+      "the old network's bridge and subnet are no clash: it goes first",
+    );
+  });
+
+  it("leaves a network another object stamped", () => {
+    const other = renderNetworkXml(seed.openstack());
+    const steps = planNetwork(renamed("Restart"), missing("hcp2", [other]), HOOK);
+    assert.deepEqual(
+      steps.map((s) => s.id),
+      ["network/hcp2/define", "network/hcp2/autostart", "network/hcp2/start"],
+    );
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planBmc, type BmcDesired } from "../../../../src/steps/bmc/plan.js";
+import { checkBmcOwnership, planBmc, type BmcDesired } from "../../../../src/steps/bmc/plan.js";
 import type { BmcFacts } from "../../../../src/steps/bmc/observe.js";
 import { PlanBlocked } from "../../../../src/steps/types.js";
 
@@ -67,5 +67,23 @@ describe("the VirtualBMC entry of an undercloud VM", () => {
   it("never puts the password into a step description", () => {
     for (const s of planBmc({ ...want, password: "Sup3rSecretPw" }, none))
       assert.ok(!s.description.includes("Sup3rSecretPw"));
+  });
+});
+
+describe("a VirtualBMC entry of the VM's domain that this object did not add", () => {
+  it("is a Conflict, untouched, unless spec.adopt takes it over", () => {
+    assert.throws(
+      () => checkBmcOwnership("tripleo", ours(), false, false),
+      (e: unknown) =>
+        e instanceof PlanBlocked && e.reason === "Conflict" && /vbmc delete tripleo/.test(e.message),
+    );
+    assert.equal(checkBmcOwnership("tripleo", ours(), false, true), true, "adopted: recorded first");
+  });
+
+  it("needs no check when recorded as ours or when there is none", () => {
+    assert.equal(checkBmcOwnership("tripleo", ours(), true, false), false);
+    assert.equal(checkBmcOwnership("tripleo", none, false, false), false);
+    const another = ours({ domain: "other", port: 6231 });
+    assert.equal(checkBmcOwnership("tripleo", another, false, false), false);
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { guestTarget, planGuest } from "../../../../src/steps/undercloud/guest.js";
 import { applyGuestPlan } from "../../../../src/steps/undercloud/journal.js";
 import { guestProfile, renderProfile } from "../../../../src/steps/undercloud/profile.js";
-import { parseStamp } from "../../../../src/steps/undercloud/stamp.js";
+import { parseStamp, type Phase } from "../../../../src/steps/undercloud/stamp.js";
 import { SHELL_RC_START } from "../../../../src/render/shell-rc.js";
 import { guestVariables } from "../../../../src/steps/undercloud/variables.js";
 import { OWNER, RecordingHost, silent, spec } from "./support.js";
@@ -34,15 +34,29 @@ const files = { "undercloud.conf": "[DEFAULT]\n" };
 describe("the guest plan", () => {
   it("starts with a pinned-key login and skips phases already journaled", () => {
     assert.deepEqual(
-      planGuest(rendered, ["created", "booted"], files).map((p) => p.phase),
-      ["keyed", "packages", "configured", "installed"],
+      planGuest(rendered, { journal: ["created", "booted"] }, files).phases.map((p) => p.phase),
+      ["keyed", "packages", "configured", "installed", "postInstalled"],
     );
     assert.deepEqual(
-      planGuest(rendered, ["created", "booted", "keyed", "packages"], files).map((p) => p.phase),
-      ["configured", "installed"],
+      planGuest(rendered, { journal: ["created", "booted", "keyed", "packages"] }, files).phases.map(
+        (p) => p.phase,
+      ),
+      ["configured", "installed", "postInstalled"],
     );
-    const all = ["created", "booted", "keyed", "packages", "configured", "installed"];
-    assert.deepEqual(planGuest(rendered, all, files), [], "a fully journaled VM has nothing left to run");
+    const all: Phase[] = [
+      "created",
+      "booted",
+      "keyed",
+      "packages",
+      "configured",
+      "installed",
+      "postInstalled",
+    ];
+    assert.deepEqual(
+      planGuest(rendered, { journal: all }, files),
+      { phases: [] },
+      "a fully journaled VM has nothing left to run",
+    );
   });
 
   it("pins the VM's host key by the fingerprint of the pre-generated key", () => {
@@ -71,10 +85,26 @@ describe("the guest plan", () => {
       files,
       now: () => "t1",
     });
-    assert.deepEqual(final.journal, ["created", "booted", "keyed", "packages", "configured", "installed"]);
+    assert.deepEqual(final.journal, [
+      "created",
+      "booted",
+      "keyed",
+      "packages",
+      "configured",
+      "installed",
+      "postInstalled",
+    ]);
     const journals = manager.execs.map((argv) => argv.slice(4)).filter((a) => a[1] === "journal");
-    assert.equal(journals.length, 4);
-    assert.deepEqual(parseStamp(journals[3]?.[3] ?? "")?.journal, final.journal);
+    assert.equal(journals.length, 5);
+    const last = parseStamp(journals[4]?.[3] ?? "");
+    assert.deepEqual(last?.journal, final.journal);
+    assert.deepEqual(last?.inputs, final.inputs, "each guest phase is journaled with its input hash");
+    assert.deepEqual(Object.keys(final.inputs ?? {}), [
+      "packages",
+      "configured",
+      "installed",
+      "postInstalled",
+    ]);
     const cmds = guest.execs.map((a) => a.join(" "));
     assert.deepEqual(cmds, [
       "true",

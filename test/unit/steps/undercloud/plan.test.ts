@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { undercloudFacts } from "../../../../src/steps/undercloud/facts.js";
-import { planUndercloud } from "../../../../src/steps/undercloud/plan.js";
+import { awaitsImageProbe, planUndercloud } from "../../../../src/steps/undercloud/plan.js";
 import { PlanBlocked } from "../../../../src/steps/types.js";
-import { undercloudOwner } from "../../../../src/steps/undercloud/stamp.js";
+import { describeOwner, undercloudOwner } from "../../../../src/steps/undercloud/stamp.js";
 import { OWNER, RecordingHost, SHA, applyAll, desired, existing, rawNothing, scriptArgs } from "./support.js";
 
 const ids = (steps: { id: string }[]): string[] => steps.map((s) => s.id);
@@ -36,6 +36,7 @@ describe("planUndercloud on a Manager without the VM", () => {
     const raw = rawNothing();
     raw.files.disk = true;
     raw.files.ownerMarker = true;
+    raw.files.markerOwner = describeOwner(OWNER);
     assert.deepEqual(ids(planUndercloud(desired(), undercloudFacts(raw))).slice(0, 2), [
       "vm/seed",
       "vm/define",
@@ -46,6 +47,7 @@ describe("planUndercloud on a Manager without the VM", () => {
     for (const kvm of [true, false]) {
       const raw = rawNothing();
       raw.kvm = kvm;
+      raw.kvmProbedImage = true;
       const define = planUndercloud(desired(), undercloudFacts(raw)).find((s) => s.id === "vm/define");
       assert.ok(define);
       const host = await applyAll([define]);
@@ -59,6 +61,23 @@ describe("planUndercloud on a Manager without the VM", () => {
       assert.equal((xml.match(/<interface type="network">/g) ?? []).length, 2);
       assert.match(xml, /<source network="openstack-control-plane"\/>/);
     }
+  });
+
+  it("virtType auto with KVM judged without the base image: no domain until the image itself was probed (a staged plan)", () => {
+    const raw = rawNothing();
+    raw.kvm = true;
+    const facts = undercloudFacts(raw);
+    const steps = planUndercloud(desired(), facts).map((s) => s.id);
+    assert.ok(steps.includes("vm/base-image") && steps.includes("vm/disk"), steps.join(", "));
+    assert.ok(!steps.includes("vm/define"), "nothing defined on the word of a diskless guest");
+    assert.equal(awaitsImageProbe(desired(), facts), true);
+    // Once the image itself booted under KVM (or KVM is off, or the type is explicit): defined.
+    raw.kvmProbedImage = true;
+    assert.ok(planUndercloud(desired(), undercloudFacts(raw)).some((s) => s.id === "vm/define"));
+    assert.equal(awaitsImageProbe(desired({ virtType: "kvm" }), facts), false);
+    raw.kvm = false;
+    raw.kvmProbedImage = false;
+    assert.equal(awaitsImageProbe(desired(), undercloudFacts(raw)), false);
   });
 
   it("downloads http(s) images and copies Manager paths, passing the expected sha256 without its prefix", async () => {
@@ -90,11 +109,9 @@ describe("planUndercloud on a Manager without the VM", () => {
 describe("planUndercloud with the domain defined", () => {
   const booted = { owner: OWNER, journal: ["created" as const, "booted" as const] };
 
-  it("has nothing to do for a converged VM, even when the spec's size or template changed", () => {
-    assert.deepEqual(
-      planUndercloud(desired({ vcpus: 8, memoryMiB: 32000, diskSize: "200G" }), existing(booted)),
-      [],
-    );
+  it("has nothing to do for a converged VM, whatever changed in the templates", () => {
+    const seed = { userData: "#cloud-config\npackages: [vim]\n", metaData: "instance-id: other\n" };
+    assert.deepEqual(planUndercloud(desired({ seed }), existing(booted)), []);
   });
 
   it("never re-creates an existing domain: a stopped one is started, as drift once booted", () => {

@@ -21,6 +21,8 @@ function summary(a: GuestAction): string {
       return `shell-rc ${a.path}`;
     case "reboot":
       return "reboot";
+    case "container-file":
+      return `container-file ${a.container} ${a.path}`;
   }
 }
 
@@ -51,11 +53,13 @@ describe("the centos-tripleo guest profile", () => {
           ],
         ],
         ["installed", ["openstack undercloud install"]],
+        ["postInstalled", []],
       ],
     );
     assert.deepEqual(rendered.fetch, [
       "/home/tripleo/install-undercloud.log",
-      "/home/tripleo/undercloud-passwords.conf",
+      // Where the chapter reads them: /home/tripleo/undercloud/ (output_dir).
+      "/home/tripleo/undercloud/undercloud-passwords.conf",
       "/home/tripleo/undercloud/container-images.yaml",
       "/var/log/containers/",
     ]);
@@ -106,6 +110,25 @@ describe("guest profiles as data", () => {
   it("loads the debian-test profile with the same phases as centos-tripleo", () => {
     const phases = (name: string): string[] => loadGuestProfile(name).phases.map((p) => p.phase);
     assert.deepEqual(phases("debian-test"), phases("centos-tripleo"));
+  });
+
+  // With a real non-root user (the cloud-init test guest), a file a root step creates in the
+  // home is one the user's own later steps cannot append to (the uid-0 imitation hid this).
+  for (const name of ["debian-test", "centos-tripleo"]) {
+    it(`${name}: no step run with sudo writes into the login user's home`, () => {
+      const rendered = renderProfile(loadGuestProfile(name), guestVariables(spec(), who));
+      const rootWrites = rendered.phases
+        .flatMap((p) => p.actions)
+        .filter((a) => a.kind === "run" && a.sudo && a.argv.some((arg) => arg.startsWith(`${who.home}/`)));
+      assert.deepEqual(rootWrites.map(summary), []);
+    });
+  }
+
+  it("debian-test waits for cloud-init's final stage (boot-finished) before any other guest step", () => {
+    const rendered = renderProfile(loadGuestProfile("debian-test"), guestVariables(spec(), who));
+    const first = rendered.phases[0]?.actions[0];
+    assert.equal(first?.kind, "run");
+    assert.match(first?.kind === "run" ? first.argv.join(" ") : "", /boot-finished/);
   });
 
   it("refuses an unknown variable instead of running a command with a hole in it", () => {

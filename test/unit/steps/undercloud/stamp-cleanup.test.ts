@@ -4,6 +4,7 @@ import { planUndercloudDeletion } from "../../../../src/steps/undercloud/cleanup
 import { undercloudFacts } from "../../../../src/steps/undercloud/facts.js";
 import { undercloudPaths } from "../../../../src/steps/undercloud/paths.js";
 import {
+  describeOwner,
   parseStamp,
   parseStampTimes,
   renderStamp,
@@ -78,6 +79,7 @@ describe("planUndercloudDeletion", () => {
     const raw = rawNothing();
     assert.deepEqual(planUndercloudDeletion("tripleo", OWNER, paths, undercloudFacts(raw)).steps, []);
     raw.files.ownerMarker = true;
+    raw.files.markerOwner = describeOwner(OWNER);
     raw.files.disk = true;
     assert.equal(planUndercloudDeletion("tripleo", OWNER, paths, undercloudFacts(raw)).steps.length, 1);
   });

@@ -8,12 +8,18 @@ import {
 } from "../../../../src/steps/undercloud/facts.js";
 import { undercloudPaths } from "../../../../src/steps/undercloud/paths.js";
 import type { UndercloudDesired } from "../../../../src/steps/undercloud/plan.js";
-import { renderStamp, undercloudOwner, type Stamp } from "../../../../src/steps/undercloud/stamp.js";
+import {
+  describeOwner,
+  renderStamp,
+  undercloudOwner,
+  type Stamp,
+} from "../../../../src/steps/undercloud/stamp.js";
 import type { Step } from "../../../../src/steps/types.js";
 
 export const OWNER = undercloudOwner("default", "tripleo");
 export const IMAGES = "/var/lib/libvirt/images";
 export const BASE_URL = "https://cloud.centos.org/centos/7/images/CentOS-7-x86_64-GenericCloud-1907.qcow2";
+export const CENTOS7 = "http://centos.org/centos/7.0";
 export const SHA = `sha256:${"ab".repeat(32)}`;
 
 export function spec(over: Record<string, unknown> = {}): TripleOUndercloudSpec {
@@ -34,6 +40,8 @@ export function desired(over: Partial<UndercloudDesired> = {}): UndercloudDesire
     virtType: "auto",
     vcpus: 4,
     memoryMiB: 16000,
+    osVariant: "centos7.0",
+    updatePolicy: "Manual",
     nics: [
       { network: "hypervisor-control-plane", model: "virtio" },
       { network: "openstack-control-plane", model: "virtio" },
@@ -41,6 +49,7 @@ export function desired(over: Partial<UndercloudDesired> = {}): UndercloudDesire
     seed: { userData: "#cloud-config\n", metaData: "instance-id: i-1\n" },
     serialLog: "/var/log/libvirt/qemu/tripleo-serial.log",
     bootTimeoutSeconds: 300,
+    adopt: false,
     now: () => "2026-11-25T12:00:00Z",
     ...over,
   };
@@ -51,6 +60,7 @@ export function rawNothing(): RawUndercloudFacts {
   return {
     kvm: false,
     kvmDetail: "no /dev/kvm on the Manager",
+    kvmProbedImage: false,
     domain: {
       exists: false,
       state: "",
@@ -61,7 +71,8 @@ export function rawNothing(): RawUndercloudFacts {
       cdroms: [],
       address: "",
     },
-    files: { disk: false, seed: false, base: false, baseChecksum: "", ownerMarker: false },
+    files: { disk: false, seed: false, base: false, baseChecksum: "", ownerMarker: false, markerOwner: "" },
+    osinfo: { db: true, id: CENTOS7 },
   };
 }
 
@@ -71,7 +82,14 @@ export function existing(
   over: Partial<RawUndercloudFacts["domain"]> = {},
 ): UndercloudFacts {
   const raw = rawNothing();
-  raw.files = { disk: true, seed: true, base: true, baseChecksum: "ab".repeat(32), ownerMarker: true };
+  raw.files = {
+    disk: true,
+    seed: true,
+    base: true,
+    baseChecksum: "ab".repeat(32),
+    ownerMarker: true,
+    markerOwner: describeOwner(OWNER),
+  };
   raw.domain = {
     exists: true,
     state: "running",

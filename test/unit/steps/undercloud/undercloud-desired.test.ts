@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { tripleoUndercloud } from "../../../../src/api/tripleoundercloud.js";
-import { desiredBmc, desiredGuest, desiredVm } from "../../../../src/controllers/undercloud-desired.js";
-import { GuestProgress } from "../../../../src/controllers/undercloud-progress.js";
-import type { ReconcileContext } from "../../../../src/runtime/reconciler.js";
+import { desiredBmc, desiredGuest, desiredVm } from "../../../../src/controllers/undercloud/desired.js";
+import { GuestProgress } from "../../../../src/controllers/undercloud/progress.js";
+import type { ReconcileContext } from "../../../../src/controllers/contract.js";
 
 const uc = tripleoUndercloud.parse({
   apiVersion: "openstacklab.io/v1alpha1",

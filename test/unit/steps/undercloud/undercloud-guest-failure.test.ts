@@ -8,15 +8,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { tripleoUndercloud } from "../../../../src/api/tripleoundercloud.js";
 import type { UndercloudAccess } from "../../../../src/controllers/hostaccess.js";
-import { desiredGuest, desiredVm } from "../../../../src/controllers/undercloud-desired.js";
-import { runGuestPhases } from "../../../../src/controllers/undercloud-guest.js";
-import { Lifecycle } from "../../../../src/machines/lifecycle-actor.js";
+import { desiredGuest, desiredVm } from "../../../../src/controllers/undercloud/desired.js";
+import { applySteps } from "../../../../src/controllers/apply.js";
+import { GuestRun } from "../../../../src/controllers/undercloud/guest.js";
 import { CommandFailed } from "../../../../src/remote/errors.js";
 import type { ExecOptions, ExecResult } from "../../../../src/remote/types.js";
-import { KeyedMutex } from "../../../../src/runtime/keyedmutex.js";
-import type { ReconcileContext } from "../../../../src/runtime/reconciler.js";
-import { emptyState } from "../../../../src/runtime/state.js";
-import { renderStamp, undercloudOwner } from "../../../../src/steps/undercloud/stamp.js";
+import { KeyedMutex } from "../../../../src/util/keyed-mutex.js";
+import type { ReconcileContext } from "../../../../src/controllers/contract.js";
+import { emptyState } from "../../../../src/controllers/state.js";
+import { renderStamp, undercloudOwner, type Stamp } from "../../../../src/steps/undercloud/stamp.js";
 import { RecordingHost, rawNothing, silent } from "./support.js";
 
 const uc = tripleoUndercloud.parse({
@@ -91,18 +91,35 @@ describe("a guest phase that fails", () => {
         return "/results";
       },
     };
+    // What the driver does with the guest phases: apply their steps, then fetch results.
+    const run = new GuestRun({
+      sink: { state, checkpoint: async () => undefined },
+      log: silent,
+      access,
+      manager: {} as never,
+      managerHost: manager,
+      uc,
+      creds,
+      vm: desiredVm(uc, creds, []),
+      guest: desiredGuest(uc),
+      lock: "default/manager/vm/tripleo",
+    });
+    const journaled: Stamp = {
+      owner: undercloudOwner("default", uc.metadata.name),
+      journal: ["created", "booted", "keyed", "packages", "configured"],
+    };
+    const guestRun = async () => {
+      try {
+        await applySteps(
+          { ctx, host: manager, lock: "default/manager", onStepStarted: () => undefined },
+          run.steps(journaled),
+        );
+      } finally {
+        await run.fetchResults();
+      }
+    };
     await assert.rejects(
-      runGuestPhases({
-        ctx,
-        lifecycle: new Lifecycle("TripleOUndercloud"),
-        access,
-        manager: {} as never,
-        managerHost: manager,
-        uc,
-        creds,
-        vm: desiredVm(uc, creds, []),
-        guest: desiredGuest(uc),
-      }),
+      guestRun(),
       (e: Error) =>
         e instanceof CommandFailed &&
         /^guest phase installed failed: install the undercloud \(imitation\) exited 1: ERROR: the container registry does not answer; last output: install line 3 \| install line 4 \| install line 5 \| install line 6 \| install line 7$/.test(
