@@ -15,7 +15,7 @@ import {
   type LifecycleRecord,
   type Outcome,
 } from "../machines/lifecycle.js";
-import { classify } from "../util/errors.js";
+import { classify, Refused } from "../util/errors.js";
 import { applySteps } from "./apply.js";
 import {
   reported,
@@ -77,6 +77,7 @@ class Reconcile<O extends LabObject> {
   private async converge(): Promise<ReconcileResult> {
     const suspended = suspendedBy(this.object);
     if (suspended) return this.suspend(suspended);
+    this.refuseMove();
     const deps = await resolveDependencies(this.ctx, this.kind.dependsOn(this.object));
     if (!deps.ready) return this.wait(deps.message);
     const work = await this.kind.converge(this.input(deps.objects));
@@ -96,6 +97,7 @@ class Reconcile<O extends LabObject> {
         return this.resync();
       case "none":
       case "ignore":
+        this.place();
         this.note({ type: "Converged", generation: this.ctx.state.generation });
         return this.resync();
       case "apply":
@@ -125,7 +127,7 @@ class Reconcile<O extends LabObject> {
     // What converging planned is not what cleanup will do: nothing, until cleanup plans.
     this.ctx.state.status.plannedSteps = [];
     if (this.object.spec.deletionPolicy === "Orphan") return await this.forget();
-    const waitingFor = dependentsStillThere(this.ctx, this.object);
+    const waitingFor = await dependentsStillThere(this.ctx, this.object);
     if (waitingFor.length > 0) {
       const names = waitingFor.map((k) => `${k.kind} ${k.name}`).join(", ");
       this.note({
@@ -137,7 +139,7 @@ class Reconcile<O extends LabObject> {
     }
     const manager = await managerForCleanup(this.ctx, this.object);
     if (!manager) {
-      const message = `LabManager ${managerRefOf(this.object).name} is unknown: ${this.kind.noun(this.object)} left in place`;
+      const message = `LabManager ${this.placement()} is unknown: ${this.kind.noun(this.object)} left in place`;
       recordEvent(this.ctx.state, "Warning", "ManagerGone", message);
       return await this.forget();
     }
@@ -147,13 +149,13 @@ class Reconcile<O extends LabObject> {
     if (plan.leftAlone) recordEvent(this.ctx.state, "Warning", Reason.Conflict, plan.leftAlone);
     this.ctx.state.status.plannedSteps = plan.steps.map((s) => s.description);
     if (!this.ctx.mutate) return {};
-    await this.apply(work, plan.steps);
+    await this.apply(work, plan.steps, managerOf(manager));
     return await this.forget();
   }
 
-  private async apply(work: Work, steps: PlannedStep[]): Promise<void> {
+  private async apply(work: Work, steps: PlannedStep[], lock = managerOf(this.object)): Promise<void> {
     if (!this.ctx.mutate || steps.length === 0) return;
-    const lock = managerOf(this.object);
+    if (!this.ctx.entry.deleting) this.place();
     try {
       await applySteps(
         {
@@ -215,6 +217,29 @@ class Reconcile<O extends LabObject> {
       await this.hosts.forget(this.object, { keepSecrets: this.object.spec.deletionPolicy === "Orphan" });
     this.note({ type: "Cleaned" });
     return { deleted: true };
+  }
+
+  /** The Manager this object's effects are on: where it was placed, else where its spec says. */
+  private placement(): string {
+    return this.ctx.state.placedOn ?? managerRefOf(this.object).name;
+  }
+
+  private place(): void {
+    if (this.ctx.mutate && this.object.kind !== "LabManager") this.ctx.state.placedOn ??= this.placement();
+  }
+
+  /**
+   * Moving an object to another Manager would delete it on the first (a VM, its disk): not
+   * done on an edit. The condition says how: change it back, or delete and create again.
+   */
+  private refuseMove(): void {
+    const placed = this.ctx.state.placedOn;
+    const wanted = managerRefOf(this.object).name;
+    if (placed === undefined || placed === wanted || this.object.kind === "LabManager") return;
+    throw new Refused(
+      "ManagerRefImmutable",
+      `spec.managerRef changed from ${placed} to ${wanted} after this ${this.kind.noun(this.object)} was made on LabManager ${placed}: it is not moved (that would delete it there); set spec.managerRef back to ${placed}, or delete the object and create it again`,
+    );
   }
 
   private note(outcome: Outcome): void {

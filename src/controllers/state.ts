@@ -48,6 +48,11 @@ export interface ObjectState {
   /** The last valid desired object: what cleanup works from after its manifest is gone. */
   lastGoodObject?: LabObject;
   status: { observedGeneration?: number; conditions: Condition[]; [field: string]: unknown };
+  /**
+   * The LabManager (its name) this object's effects are on, recorded before its first step
+   * is applied. spec.managerRef may not move away from it; cleanup runs there.
+   */
+  placedOn?: string;
   /** What this object created on its host, recorded before it was created; cleanup removes only these. */
   owned: OwnedResource[];
   steps: StepRecord[];

@@ -216,6 +216,37 @@ describe(
       },
     );
 
+    test(
+      "moving a network's managerRef to another Manager is refused (Stalled, ManagerRefImmutable); moving it back is Ready",
+      { timeout: 5 * 60_000 },
+      async () => {
+        const moved = NETWORKS.map((n) => ({
+          ...n,
+          managerRef: n.name === "public" ? "elsewhere" : "manager",
+        }));
+        await writeFile(
+          join(mf(), "networks.yaml"),
+          moved.map((n) => networksYaml([n], n.managerRef)).join("---\n"),
+        );
+        const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+        assert.notEqual(res.code, 0, "a refused edit is not a successful apply");
+        const describe = await labctl(["describe", "LibvirtNetwork/public", "--workspace", ws()]);
+        assert.match(describe.stdout, /Stalled\s+True\s+ManagerRefImmutable/, describe.stdout);
+        assert.match(describe.stdout, /from manager to elsewhere/);
+        assert.match(
+          await on(["virsh", "net-info", "public"]),
+          /Active:\s+yes/,
+          "left running where it was made",
+        );
+
+        await writeFile(join(mf(), "networks.yaml"), networksYaml(NETWORKS));
+        const back = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+        assert.equal(back.code, 0, back.stderr.slice(-3000));
+        const ready = await labctl(["describe", "LibvirtNetwork/public", "--workspace", ws()]);
+        assert.match(ready.stdout, /Ready\s+True/, ready.stdout);
+      },
+    );
+
     test("removing the networks' manifest destroys and undefines them", { timeout: 5 * 60_000 }, async () => {
       await rm(join(mf(), "networks.yaml"));
       const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
