@@ -150,7 +150,7 @@ export const managerUserSpec = z
     passwordRef: secretRef
       .optional()
       .describe(
-        "The user's password; default: one generated once (25 characters) and kept in the workspace or the labcreds Secret.",
+        "The user's password; default: one generated once (25 characters) and kept in the workspace or the labcreds Secret. Checked on every reconcile (crypt(3) on the Manager): a different one, an edit or a change on the host, is set again.",
       ),
   })
   .describe("The unprivileged user the seed created on the Manager, with sudo and the operator's key.");

@@ -36,7 +36,7 @@ export const labManagerKind: KindController<LabManager> = {
       host,
       fingerprint: hosts.fingerprint(manager),
       async plan({ current }) {
-        const facts = await observeManager(host, manager.spec);
+        const facts = await observeManager(host, manager.spec, credentials.managerPassword || undefined);
         const inputs = {
           ...credentials,
           wasConverged: current,

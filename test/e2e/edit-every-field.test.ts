@@ -148,6 +148,7 @@ describe(
         "LabManager spec.user.shellRc",
         "LabManager spec.user.homeReadableByQemu",
         "LabManager spec.user.openstackClients",
+        "LabManager spec.user.passwordRef.file",
         "LabManager spec.bridges[].name",
         "LabManager spec.bridges[].interfaces",
         "LabManager spec.bridges[].dhcp",
@@ -183,7 +184,16 @@ describe(
         logFile: "/var/log/virtualbmc/lab.log",
         debug: false,
       };
-      s.user = { ...s.user, sudo: false, shellRc: false, homeReadableByQemu: false, openstackClients: true };
+      const password = `edited ${process.pid} "pw"`;
+      await writeFile(join(dir, "manager-password"), `${password}\n`, { mode: 0o600 });
+      s.user = {
+        ...s.user,
+        sudo: false,
+        shellRc: false,
+        homeReadableByQemu: false,
+        openstackClients: true,
+        passwordRef: { file: join(dir, "manager-password") },
+      };
       Object.assign(bridge("public"), { addresses: ["10.0.2.1/24", "10.0.4.1/24"], forwardDelay: 4 });
       Object.assign(bridge("openstack"), { stp: false, dhcp: true, interfaces: ["fe0"] });
       s.bridges.push({ name: "fe-extra" });
@@ -216,6 +226,14 @@ describe(
         /^openstack \d/m,
       );
       assert.match(await sh("stat -c %U /home/manager/.venvs/openstack-clients/bin/python"), /^manager$/m);
+      // The user's password is now the passwordRef file's (crypt(3) of it is the shadow hash).
+      const hasPassword = (pw: string) =>
+        sh(
+          `getent shadow manager | cut -d: -f2 | W=${JSON.stringify(pw).replaceAll("$", "\\$")} ` +
+            `perl -e 'chomp(my $h = <STDIN>); print crypt($ENV{W}, $h) eq $h ? "same" : "differs"'`,
+        );
+      assert.equal(await hasPassword(password), "same", "passwordRef edit: the new password is set");
+      assert.equal(await hasPassword(`${password}x`), "differs");
       const bashrc = await sh("cat /home/manager/.bashrc");
       assert.ok(!bashrc.includes("# lab-operator OpenStack START"), "shellRc: false removes our block");
       // homeReadableByQemu: false leaves the mode (the one before is not known) and says so.

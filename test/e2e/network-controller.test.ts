@@ -228,18 +228,32 @@ describe(
           join(mf(), "networks.yaml"),
           moved.map((n) => networksYaml([n], n.managerRef)).join("---\n"),
         );
-        const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
-        assert.notEqual(res.code, 0, "a refused edit is not a successful apply");
-        const describe = await labctl(["describe", "LibvirtNetwork/public", "--workspace", ws()]);
-        assert.match(describe.stdout, /Stalled\s+True\s+ManagerRefImmutable/, describe.stdout);
-        assert.match(describe.stdout, /from manager to elsewhere/);
-        assert.match(
-          await on(["virsh", "net-info", "public"]),
-          /Active:\s+yes/,
-          "left running where it was made",
+        // A second Manager the lab declares, suspended: the move is refused before it is asked.
+        await writeFile(
+          join(mf(), "elsewhere.yaml"),
+          [
+            "apiVersion: openstacklab.io/v1alpha1",
+            "kind: LabManager",
+            "metadata: { name: elsewhere }",
+            "spec: { address: 192.0.2.1, suspend: true, bridges: [{ name: public }] }",
+            "",
+          ].join("\n"),
         );
-
-        await writeFile(join(mf(), "networks.yaml"), networksYaml(NETWORKS));
+        try {
+          const res = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
+          assert.notEqual(res.code, 0, "a refused edit is not a successful apply");
+          const describe = await labctl(["describe", "LibvirtNetwork/public", "--workspace", ws()]);
+          assert.match(describe.stdout, /Stalled\s+True\s+ManagerRefImmutable/, describe.stdout);
+          assert.match(describe.stdout, /from manager to elsewhere/);
+          assert.match(
+            await on(["virsh", "net-info", "public"]),
+            /Active:\s+yes/,
+            "left running where it was made",
+          );
+        } finally {
+          await writeFile(join(mf(), "networks.yaml"), networksYaml(NETWORKS));
+          await rm(join(mf(), "elsewhere.yaml"));
+        }
         const back = await labctl(["apply", "-f", mf(), "--workspace", ws()]);
         assert.equal(back.code, 0, back.stderr.slice(-3000));
         const ready = await labctl(["describe", "LibvirtNetwork/public", "--workspace", ws()]);

@@ -52,9 +52,12 @@ export function workspaceStore(workspace: Workspace, opts: { readOnly?: boolean 
     async managerCredentials(m: LabManager): Promise<ManagerCredentials> {
       const legacy = `${m.spec.user.name}@${m.metadata.name}`;
       const pair = await secrets.keyPair(ownerOf(m), "user", legacy);
+      const file = m.spec.user.passwordRef?.file;
       return {
         managerPublicKey: pair!.publicKey,
-        managerPassword: await secrets.password(ownerOf(m), "user", legacy),
+        managerPassword: file
+          ? await readPasswordFile(file)
+          : await secrets.password(ownerOf(m), "user", legacy),
       };
     },
     undercloudCredentials: (uc) => undercloudCredentials(secrets, uc),

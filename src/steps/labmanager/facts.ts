@@ -50,6 +50,11 @@ export const managerFacts = z.object({
     homeMode: z.string(),
     shell: z.string(),
     hasPassword: z.boolean(),
+    /**
+     * The password against the desired one (crypt(3) on the Manager): unchecked when not asked
+     * (or no password set), uncheckable when the Manager has neither perl nor python3's crypt.
+     */
+    passwordCheck: z.enum(["same", "differs", "unchecked", "uncheckable"]).default("unchecked"),
     /** sha256 of "type base64" of each authorized key. */
     authorizedKeys: z.array(z.string()),
     /** sha256 of the START..END lab-operator block of ~/.bashrc, "" when absent. */

@@ -26,7 +26,9 @@ export const BRIDGE_OF = bash`bridgeOf() {
  * Positional arguments: $1 user name, $2 venv path, $3 Debian package set, $4 EL package
  * set (newline-separated), $5 files to hash (newline-separated), $6 and $7 the shell-rc
  * block markers, $8 the first line of our bridge files, $9 the OpenStack clients' venv (relative
- * to the user's home). Our own bridge and connection files
+ * to the user's home), $10 "1" when stdin carries the user's desired password (its first
+ * line), compared with the shadow hash by crypt(3) through perl or python3; neither the
+ * password nor the hash is ever in an argv or in the output. Our own bridge and connection files
  * are found by glob, so cleanup sees them even after the spec changed; for each that starts
  * with that line, bridgeOf names the bridge it is for (read from the file, never from its
  * name: 50-lab-public-x-eth1.network may be bridge public-x's or public's).
@@ -35,7 +37,7 @@ export const BRIDGE_OF = bash`bridgeOf() {
 export const OBSERVE_MANAGER =
   BRIDGE_OF +
   bash`set -u
-user=$1 venv=$2 debPkgs=$3 elPkgs=$4 watched=$5 rcStart=$6 rcEnd=$7 header=\${8:-} osClientsVenv=\${9:-.venvs/openstack-clients}
+user=$1 venv=$2 debPkgs=$3 elPkgs=$4 watched=$5 rcStart=$6 rcEnd=$7 header=\${8:-} osClientsVenv=\${9:-.venvs/openstack-clients} checkPassword=\${10:-}
 js() { local s=$1; s=\${s//\\/\\\\}; s=\${s//\"/\\\"}; s=\${s//$'\n'/\\n}; s=\${s//$'\t'/\\t}; s=\${s//$'\r'/}; printf '"%s"' "$s"; }
 jarr() { local first=1 x; printf '['; for x in "$@"; do [ $first = 1 ] || printf ','; first=0; js "$x"; done; printf ']'; }
 jraw() { case $1 in \[*) printf '%s' "$1" ;; *) printf '[]' ;; esac; }
@@ -78,13 +80,20 @@ tz=
 has timedatectl && tz=$(timedatectl show -p Timezone --value 2>/dev/null)
 [ -z "$tz" ] && tz=$(readlink /etc/localtime 2>/dev/null | sed 's|.*/zoneinfo/||')
 
-exists=false home= homeMode= shell= hasPassword=false keys=() rcBlock= oscVersion= heatVersion=
+exists=false home= homeMode= shell= hasPassword=false passwordCheck=unchecked keys=() rcBlock= oscVersion= heatVersion=
 if ent=$(getent passwd "$user"); then
   exists=true
   IFS=: read -r _ _ _ _ _ home shell <<<"$ent"
   homeMode=$(stat -c %a "$home" 2>/dev/null)
   pw=$(getent shadow "$user" 2>/dev/null | cut -d: -f2)
   case $pw in ''|'!'*|'*'*) ;; *) hasPassword=true ;; esac
+  if [ "$hasPassword" = true ] && [ "$checkPassword" = 1 ] && IFS= read -r want; then
+    passwordCheck=$(printf '%s\n%s\n' "$want" "$pw" | { perl -e 'chomp(my $w = <STDIN>); chomp(my $h = <STDIN>);
+      print crypt($w, $h) eq $h ? "same" : "differs"' 2>/dev/null || python3 -W ignore -c 'import sys, crypt
+w, h = sys.stdin.read().split("\n")[:2]
+print("same" if crypt.crypt(w, h) == h else "differs", end="")' 2>/dev/null; })
+    case $passwordCheck in same|differs) ;; *) passwordCheck=uncheckable ;; esac
+  fi
   if [ -r "$home/.ssh/authorized_keys" ]; then
     while read -r k; do [ -n "$k" ] && keys+=("$(printf '%s' "$k" | sha256sum | cut -d' ' -f1)")
     done < <(awk '{for(i=1;i<NF;i++) if ($i ~ /^(ssh-|ecdsa-|sk-)/) {print $i" "$(i+1); break}}' "$home/.ssh/authorized_keys")
@@ -152,8 +161,8 @@ printf '"systemd":%s,"installed":%s,"aptListsAgeSeconds":%s,' $systemd "$(jarr "
 printf '"services":{"libvirtd":%s,"libvirtdSocket":%s,"virtlogd":%s,"vbmcd":%s,"systemd-networkd":%s,"NetworkManager":%s},' \
   "$(svc libvirtd)" "$(svc libvirtd.socket)" "$(svc virtlogd.socket)" "$(svc vbmcd)" "$(svc systemd-networkd)" "$(svc NetworkManager)"
 printf '"timezone":%s,' "$(js "$tz")"
-printf '"user":{"name":%s,"exists":%s,"home":%s,"homeMode":%s,"shell":%s,"hasPassword":%s,"authorizedKeys":%s,"rcBlock":%s,' \
-  "$(js "$user")" $exists "$(js "$home")" "$(js "$homeMode")" "$(js "$shell")" $hasPassword "$(jarr "\${keys[@]}")" "$(js "$rcBlock")"
+printf '"user":{"name":%s,"exists":%s,"home":%s,"homeMode":%s,"shell":%s,"hasPassword":%s,"passwordCheck":%s,"authorizedKeys":%s,"rcBlock":%s,' \
+  "$(js "$user")" $exists "$(js "$home")" "$(js "$homeMode")" "$(js "$shell")" $hasPassword "$(js "$passwordCheck")" "$(jarr "\${keys[@]}")" "$(js "$rcBlock")"
 printf '"openstackClients":{"openstack":%s,"heat":%s}},' "$(js "$oscVersion")" "$(js "$heatVersion")"
 printf '"files":%s,"bridgeOf":%s,' "$(files "\${watchedFiles[@]}" "\${ownFiles[@]}")" "$(bridgeOf "$header" "\${ownFiles[@]}")"
 printf '"links":%s,"defaultRoutes":%s,"sshIface":%s,' "$(jraw "$(ip -d -j addr show 2>/dev/null)")" \

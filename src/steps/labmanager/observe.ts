@@ -25,12 +25,21 @@ export function observeArgs(spec: LabManagerSpec): string[] {
   ];
 }
 
-/** Everything the plan needs to know about the Manager, in one round trip. */
-export async function observeManager(host: RemoteHost, spec: LabManagerSpec): Promise<ManagerFacts> {
-  const raw = await host.observe(OBSERVE_MANAGER, observeArgs(spec), {
+/**
+ * Everything the plan needs to know about the Manager, in one round trip. With the user's
+ * desired password (on stdin, never in argv), it also says whether the user has it.
+ */
+export async function observeManager(
+  host: RemoteHost,
+  spec: LabManagerSpec,
+  password?: string,
+): Promise<ManagerFacts> {
+  const args = observeArgs(spec);
+  const raw = await host.observe(OBSERVE_MANAGER, password === undefined ? args : [...args, "1"], {
     purpose: "observe the Manager",
     sudo: true,
     timeoutMs: 60_000,
+    ...(password === undefined ? {} : { stdin: `${password}\n` }),
   });
   return managerFacts.parse(raw);
 }

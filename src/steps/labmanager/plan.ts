@@ -44,6 +44,7 @@ import {
 import {
   authorizedKeyStep,
   homeModeStep,
+  passwordStep,
   shellRcRemovalStep,
   shellRcStep,
   sudoersStep,
@@ -322,6 +323,10 @@ function planUser(p: PlanCtx): Step[] {
     ),
   ];
   if (!u.exists || !u.hasPassword) steps.push(userStep(user, p.inputs.managerPassword, !u.exists));
+  else if (u.passwordCheck === "differs")
+    steps.push(
+      passwordStep(user.name, p.inputs.managerPassword, drift(p, `password of ${user.name} changed`)),
+    );
   if (!user.sudo && sudoers in p.facts.files && isOwned(p.ownership, { kind: "sudoers", name: sudoers }))
     steps.push({
       ...sudoersCleanup(sudoers),

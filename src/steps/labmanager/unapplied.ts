@@ -43,6 +43,10 @@ export function unappliedEdits(
       out.push(
         `spec.user.name is ${user.name}: user ${o.name}, created by this LabManager, stays until the LabManager is deleted`,
       );
+  if (u.passwordCheck === "uncheckable")
+    out.push(
+      `the password of ${user.name} cannot be compared with the desired one on this Manager (crypt(3) needs perl or python3): a changed spec.user.passwordRef is not applied, set it by hand`,
+    );
   const allowed = new Set(spec.qemuBridgeAllow ?? [...spec.bridges.map((b) => b.name), ...networkBridges]);
   const extra = facts.qemuBridgeAllows.filter((b) => !allowed.has(b));
   if (extra.length)

@@ -28,6 +28,24 @@ export function userStep(user: UserSpec, password: string, create: boolean): Ste
   };
 }
 
+/**
+ * The user has a password that is not the desired one (spec.user.passwordRef edited, or
+ * changed on the host): set it (stdin). Only for a user this object created or adopted.
+ */
+export function passwordStep(user: string, password: string, drift?: string): Step {
+  return {
+    id: `user/${user}/password`,
+    description: `set the password of ${user} to the desired one (spec.user.passwordRef or the workspace's)`,
+    ...(drift ? { drift } : {}),
+    async apply(ctx) {
+      await runScript(ctx, '{ printf "%s:" "$1"; cat; } | chpasswd', [user], {
+        purpose: `set the password of ${user}`,
+        stdin: `${password}\n`,
+      });
+    },
+  };
+}
+
 /** Validate with visudo before the file can affect sudo; then move it into place. */
 const INSTALL_SUDOERS = bash`set -euo pipefail
 dest=$1

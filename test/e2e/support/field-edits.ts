@@ -149,19 +149,23 @@ export const LABMANAGER_EDITS: Record<string, FieldEdit> = {
   },
 
   "spec.user.passwordRef.secretName": {
-    lands: "gap",
-    how: "the password is set when the user is created or has none; a changed password is not set again",
-    e2e: { skip: "gap, reported" },
+    lands: "live",
+    how: "observe compares the user's password with the Secret's by crypt(3) on the Manager; a different one is set again (chpasswd, stdin)",
+    e2e: {
+      skip: "Kubernetes mode: the same observe and step as passwordRef.file, which the live batch edits",
+    },
   },
   "spec.user.passwordRef.key": {
-    lands: "gap",
-    how: "the password is set when the user is created or has none; a changed password is not set again",
-    e2e: { skip: "gap, reported" },
+    lands: "live",
+    how: "observe compares the user's password with the Secret key's by crypt(3) on the Manager; a different one is set again",
+    e2e: {
+      skip: "Kubernetes mode: the same observe and step as passwordRef.file, which the live batch edits",
+    },
   },
   "spec.user.passwordRef.file": {
-    lands: "gap",
-    how: "the password is set when the user is created or has none; a changed password is not set again",
-    e2e: { skip: "gap, reported" },
+    lands: "live",
+    how: "observe compares the user's password with the file's by crypt(3) on the Manager; a different one is set again (chpasswd, stdin)",
+    e2e: { batch: "live" },
   },
   "spec.bridges[].name": {
     lands: "live",

@@ -1,23 +1,25 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { labManagerSpec } from "../../../src/api/labmanager.js";
-import type { RemoteHost } from "../../../src/remote/types.js";
+import type { ExecOptions, RemoteHost } from "../../../src/remote/types.js";
 import { sha256 } from "../../../src/steps/labmanager/content.js";
 import { managerFacts } from "../../../src/steps/labmanager/facts.js";
 import { observeArgs, observeManager } from "../../../src/steps/labmanager/observe.js";
 import { OBSERVE_MANAGER } from "../../../src/steps/labmanager/observe-script.js";
 
-/** Runs `bash -c SCRIPT` on this machine: only observe is needed here. */
-function localHost(): RemoteHost {
-  const run = (script: string, args: readonly string[]) =>
+/** Runs `bash -c SCRIPT` on this machine, recording each argv: only observe is needed here. */
+function localHost(env: NodeJS.ProcessEnv = process.env, argvs: string[][] = []): RemoteHost {
+  const run = (script: string, args: readonly string[], stdin?: string | Buffer) =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn("bash", ["-c", script, "lab-operator", ...args], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const argv = ["-c", script, "lab-operator", ...args];
+      argvs.push(argv);
+      const child = spawn("bash", argv, { stdio: ["pipe", "pipe", "pipe"], env });
+      child.stdin.end(stdin ?? "");
       let out = "";
       let err = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -29,7 +31,8 @@ function localHost(): RemoteHost {
   };
   return {
     id: "local",
-    observe: async <T>(script: string, args: readonly string[]) => JSON.parse(await run(script, args)) as T,
+    observe: async <T>(script: string, args: readonly string[], opts: ExecOptions) =>
+      JSON.parse(await run(script, args, opts.stdin)) as T,
     exec: unused,
     upload: unused,
     readFile: unused,
@@ -85,3 +88,67 @@ describe("Manager facts (observe script run locally, not over SSH)", () => {
     assert.deepEqual(facts.user, { ...facts.user, exists: false, home: "", authorizedKeys: [] });
   });
 });
+
+describe(
+  "the manager user's password against the desired one (crypt(3) on the host)",
+  {
+    skip: process.getuid?.() !== 0 && "needs root: creates a local user and reads /etc/shadow",
+  },
+  () => {
+    const name = `lab_pw_${randomBytes(3).toString("hex")}`;
+    const userSpec = labManagerSpec.parse({ address: "localhost", user: { name } });
+    const secret = `pw ${randomBytes(6).toString("hex")} "quoted" \\ $HOME`;
+    const check = async (password: string | undefined, env?: NodeJS.ProcessEnv) => {
+      const argvs: string[][] = [];
+      const facts = await observeManager(localHost(env, argvs), userSpec, password);
+      if (password) assert.ok(!argvs.flat().some((a) => a.includes(password)), "the password is in no argv");
+      return facts.user.passwordCheck;
+    };
+
+    it("same, differs, and unchecked when not asked", async () => {
+      execFileSync("useradd", ["-M", name]);
+      try {
+        assert.equal(await check(secret), "unchecked", "no password set yet: the plan sets it");
+        execFileSync("chpasswd", { input: `${name}:${secret}\n` });
+        assert.equal(await check(secret), "same");
+        assert.equal(await check(`${secret}x`), "differs");
+        assert.equal(await check(undefined), "unchecked");
+      } finally {
+        execFileSync("userdel", [name]);
+      }
+    });
+
+    /** A PATH with every tool of this machine but those `hidden` matches. */
+    const pathWithout = (hidden: RegExp) => {
+      const bin = mkdtempSync(join(tmpdir(), "path-without-"));
+      for (const dir of ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"])
+        for (const tool of readdirSync(dir))
+          if (!hidden.test(tool))
+            try {
+              symlinkSync(join(dir, tool), join(bin, tool));
+            } catch {
+              // the same tool earlier on PATH
+            }
+      return bin;
+    };
+
+    for (const [hidden, without, right, wrong] of [
+      [/^perl/, "perl (python3's crypt compares)", "same", "differs"],
+      [/^(perl|python)/, "perl and python3", "uncheckable", "uncheckable"],
+    ] as const) {
+      it(`on a Manager without ${without}: ${right}`, async () => {
+        const bin = pathWithout(hidden);
+        try {
+          execFileSync("useradd", ["-M", name]);
+          execFileSync("chpasswd", { input: `${name}:${secret}\n` });
+          const env = { ...process.env, PATH: bin };
+          assert.equal(await check(secret, env), right);
+          assert.equal(await check(`${secret}x`, env), wrong);
+        } finally {
+          execFileSync("userdel", [name]);
+          rmSync(bin, { recursive: true, force: true });
+        }
+      });
+    }
+  },
+);

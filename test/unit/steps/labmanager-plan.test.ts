@@ -4,7 +4,15 @@ import { planManager } from "../../../src/steps/labmanager/plan.js";
 import { unappliedEdits } from "../../../src/steps/labmanager/unapplied.js";
 import { NETWORK_HOOK, sudoersPath } from "../../../src/steps/labmanager/paths.js";
 import { PlanBlocked } from "../../../src/steps/types.js";
-import { bareDebian, converged, inputs, recordingHost, SEED_OWNED, seedSpec } from "./manager-fixtures.js";
+import {
+  bareDebian,
+  converged,
+  inputs,
+  PASSWORD,
+  recordingHost,
+  SEED_OWNED,
+  seedSpec,
+} from "./manager-fixtures.js";
 
 const ids = (steps: { id: string }[]) => steps.map((s) => s.id);
 
@@ -68,6 +76,33 @@ describe("LabManager plan", () => {
     facts.services.libvirtd = { active: "inactive", enabled: "enabled" };
     facts.services.libvirtdSocket = { active: "active", enabled: "enabled" };
     assert.deepEqual(ids(planManager(spec, facts, { ...inputs, wasConverged: true })), []);
+  });
+
+  it("sets the password again when it is not the desired one: an edit, or drift when it changed on the host", async () => {
+    const spec = seedSpec();
+    const facts = converged(spec);
+    facts.user.passwordCheck = "differs";
+    const edit = planManager(spec, facts, { ...inputs, wasConverged: false });
+    assert.deepEqual(ids(edit), ["user/manager/password"]);
+    assert.equal(edit[0]!.drift, undefined, "a passwordRef edit is not drift");
+    assert.equal(edit[0]!.owns, undefined, "the user is already recorded as ours");
+    const drifted = planManager(spec, facts, { ...inputs, wasConverged: true });
+    assert.match(drifted[0]!.drift ?? "", /password of manager changed/);
+
+    const { ctx, calls } = recordingHost();
+    await edit[0]!.apply(ctx);
+    assert.equal(calls.length, 1);
+    assert.ok(!calls[0]!.argv.some((a) => a.includes(PASSWORD)), "the password is in no argv");
+    assert.equal(calls[0]!.opts.stdin, `${PASSWORD}\n`);
+
+    for (const check of ["same", "unchecked", "uncheckable"] as const) {
+      facts.user.passwordCheck = check;
+      assert.deepEqual(ids(planManager(spec, facts, { ...inputs, wasConverged: true })), [], check);
+    }
+    assert.match(
+      unappliedEdits(spec, facts, SEED_OWNED).join("\n"),
+      /password of manager cannot be compared/,
+    );
   });
 
   it("restores a deleted sudoers file, and owns it again", () => {

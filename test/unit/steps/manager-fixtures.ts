@@ -74,6 +74,7 @@ export function bareDebian(): ManagerFacts {
       homeMode: "",
       shell: "",
       hasPassword: false,
+      passwordCheck: "unchecked",
       authorizedKeys: [],
       rcBlock: "",
       openstackClients: { openstack: "", heat: "" },
@@ -119,6 +120,7 @@ export function converged(spec: LabManagerSpec, family: "debian" | "el" = "debia
     homeMode: "711",
     shell: "/bin/bash",
     hasPassword: true,
+    passwordCheck: "same",
     authorizedKeys: [sha256(keyIdentity(KEY))],
     rcBlock: sha256(shellRcBlock()),
     openstackClients: spec.user.openstackClients

@@ -89,3 +89,24 @@ test("a deleted object's ssh.config blocks and pinned keys go; its secrets too u
     assert.equal(existsSync(join(w.dir, "passwords", "LabManager", "default", "lab", "user")), keepSecrets);
   }
 });
+
+test("spec.user.passwordRef.file is the manager user's password; without it, one generated once", async () => {
+  const { labManager } = await import("../../../src/api/index.js");
+  const { workspaceStore } = await import("../../../src/modes/file/workspace-store.js");
+  const w = await ws();
+  const file = join(w.dir, "given-password");
+  writeFileSync(file, "given pass word\nsecond line ignored\n", { mode: 0o600 });
+  const lab = (user: Record<string, unknown>) =>
+    labManager.parse({
+      apiVersion: "openstacklab.io/v1alpha1",
+      kind: "LabManager",
+      metadata: { name: "lab" },
+      spec: { address: "10.0.0.5", user: { name: "manager", ...user } },
+    });
+  const store = workspaceStore(w);
+  const generated = (await store.managerCredentials(lab({}))).managerPassword;
+  assert.equal(generated.length, 25);
+  assert.equal((await store.managerCredentials(lab({}))).managerPassword, generated, "kept");
+  const given = await store.managerCredentials(lab({ passwordRef: { file } }));
+  assert.equal(given.managerPassword, "given pass word");
+});
