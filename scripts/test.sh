@@ -8,7 +8,7 @@ case "$suite" in
   e2e) dirs=(test/e2e) ;;
   kubernetes) dirs=(test/kubernetes) ;;
   faults) dirs=(test/faults) ;;
-  all) dirs=(test/unit test/e2e test/kubernetes test/faults) ;;
+  all) dirs=(test/e2e test/kubernetes test/faults test/unit) ;;
   *) echo "unknown suite: $suite" >&2; exit 2 ;;
 esac
 files=()
@@ -17,7 +17,18 @@ for d in "${dirs[@]}"; do
   while IFS= read -r f; do files+=("$f"); done < <(find "$d" -name '*.test.ts' | sort)
 done
 if [ ${#files[@]} -eq 0 ]; then echo "no test files in ${dirs[*]}" >&2; exit 1; fi
-# e2e suites share one host (bridges, containers): run files one at a time.
-concurrency=1
-[ "$suite" = unit ] && concurrency=2
+# Files run side by side: every sandbox picks its own machine names (pid-based prefix), a free
+# /24 and bridge, the Kubernetes tests their own ports and data directories. Three at a time
+# on 2 cores: most of a sandbox test waits on boots, apt and SSH, not on the CPU.
+concurrency=${LAB_TEST_CONCURRENCY:-3}
+# The longest files (VMs booted and installed) start first, so the last minutes are not one
+# long file running alone.
+long=() rest=()
+for f in "${files[@]}"; do
+  case "$f" in
+    *undercloud*|*converge-sandbox*|*edit-every-field*|*office-nic*) long+=("$f") ;;
+    *) rest+=("$f") ;;
+  esac
+done
+files=(${long[@]+"${long[@]}"} ${rest[@]+"${rest[@]}"})
 exec node --import tsx --test --test-concurrency="$concurrency" --test-reporter=spec "${files[@]}"
