@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import type { RemoteHost } from "../remote/types.js";
-import type { Classified } from "../util/errors.js";
+import { Refused } from "../util/errors.js";
 
 /** What a step needs to act: the host, a logger, cancellation and a progress sink. */
 export interface StepContext {
@@ -51,14 +51,9 @@ export interface Step {
  * The plan refuses to continue without a person deciding (e.g. moving the NIC that carries
  * the SSH session into a bridge). The controller shows the message as a Stalled condition.
  */
-export class PlanBlocked extends Error implements Classified {
-  /** Terminal: the same plan is refused again until the spec or the host changes. */
-  readonly retryable = false;
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
+export class PlanBlocked extends Refused {
+  constructor(reason: string, message: string) {
+    super(reason, message);
     this.name = "PlanBlocked";
   }
 }
