@@ -42,7 +42,6 @@ js() { local s=$1; s=\${s//\\/\\\\}; s=\${s//\"/\\\"}; s=\${s//$'\n'/\\n}; s=\${
 jarr() { local first=1 x; printf '['; for x in "$@"; do [ $first = 1 ] || printf ','; first=0; js "$x"; done; printf ']'; }
 jraw() { case $1 in \[*) printf '%s' "$1" ;; *) printf '[]' ;; esac; }
 has() { command -v "$1" >/dev/null 2>&1; }
-sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
 
 osId= osLike= osVersion=
 if [ -r /etc/os-release ]; then . /etc/os-release; osId=$ID; osLike=\${ID_LIKE:-}; osVersion=\${VERSION_ID:-}; fi
@@ -70,15 +69,31 @@ newest=$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -printf '%T@\n' 
 [ -n "$newest" ] && listsAge=$(( $(date +%s) - \${newest%.*} ))
 
 systemd=false; [ -d /run/systemd/system ] && systemd=true
+# Every unit's ActiveState and UnitFileState in one systemctl call (12 forks before): the
+# values is-active and is-enabled print; a unit that does not exist has no UnitFileState.
+units=(libvirtd libvirtd.socket virtlogd.socket vbmcd systemd-networkd NetworkManager)
+declare -A active=() enabled=()
+if $systemd; then
+  i=0
+  while IFS= read -r line; do
+    case $line in
+      '') i=$((i + 1)) ;;
+      ActiveState=*) active[\${units[i]}]=\${line#*=} ;;
+      UnitFileState=*) enabled[\${units[i]}]=\${line#*=} ;;
+    esac
+  done < <(systemctl show -p ActiveState,UnitFileState "\${units[@]}" 2>/dev/null)
+fi
 svc() {
-  local a=unknown e=unknown
-  if $systemd; then a=$(systemctl is-active "$1" 2>/dev/null); e=$(systemctl is-enabled "$1" 2>/dev/null); fi
+  local a=\${active[$1]:-} e=\${enabled[$1]:-}
   printf '{"active":%s,"enabled":%s}' "$(js "\${a:-unknown}")" "$(js "\${e:-unknown}")"
 }
 
+# The zone is where /etc/localtime points (what timedated itself reads); asking timedatectl
+# would start systemd-timedated on every observe. timedatectl only when it is not a link.
 tz=
-has timedatectl && tz=$(timedatectl show -p Timezone --value 2>/dev/null)
-[ -z "$tz" ] && tz=$(readlink /etc/localtime 2>/dev/null | sed 's|.*/zoneinfo/||')
+localtime=$(readlink /etc/localtime 2>/dev/null)
+case $localtime in */zoneinfo/*) tz=\${localtime##*/zoneinfo/} ;; esac
+[ -z "$tz" ] && has timedatectl && tz=$(timedatectl show -p Timezone --value 2>/dev/null)
 
 exists=false home= homeMode= shell= hasPassword=false passwordCheck=unchecked keys=() rcBlock= oscVersion= heatVersion=
 if ent=$(getent passwd "$user"); then
@@ -110,14 +125,29 @@ print("same" if crypt.crypt(w, h) == h else "differs", end="")' 2>/dev/null; })
   done
 fi
 
+# One sha256sum and one stat for all files (four forks per file before), line i for file i;
+# a file gone between the test and the read shifts the lines: then file by file.
 files() {
-  local first=1 f
+  local first=1 f i=0 existing=() sums=() stats=()
+  for f in "$@"; do [ -f "$f" ] && existing+=("$f"); done
+  if [ \${#existing[@]} -gt 0 ]; then
+    mapfile -t sums < <(sha256sum -- "\${existing[@]}" 2>/dev/null)
+    mapfile -t stats < <(stat -c '%a %U:%G' -- "\${existing[@]}" 2>/dev/null)
+  fi
+  if [ \${#sums[@]} -ne \${#existing[@]} ] || [ \${#stats[@]} -ne \${#existing[@]} ]; then
+    sums=() stats=()
+    for f in "\${existing[@]}"; do
+      sums+=("$(sha256sum -- "$f" 2>/dev/null)")
+      stats+=("$(stat -c '%a %U:%G' -- "$f" 2>/dev/null)")
+    done
+  fi
   printf '{'
-  for f in "$@"; do
-    [ -f "$f" ] || continue
+  for f in "\${existing[@]}"; do
     [ $first = 1 ] || printf ','; first=0
-    printf '%s:{"sha256":%s,"mode":%s,"owner":%s}' "$(js "$f")" "$(js "$(sha "$f")")" \
-      "$(js "$(stat -c %a "$f")")" "$(js "$(stat -c %U:%G "$f")")"
+    # sha256sum marks a name with a backslash or newline by a leading backslash.
+    local sum=\${sums[i]#\\} st=\${stats[i]:-}
+    printf '%s:{"sha256":%s,"mode":%s,"owner":%s}' "$(js "$f")" "$(js "\${sum%% *}")" "$(js "\${st%% *}")" "$(js "\${st#* }")"
+    i=$((i + 1))
   done
   printf '}'
 }

@@ -68,15 +68,24 @@ describe("Manager facts (observe script run locally, not over SSH)", () => {
       const path = join(dir, "a file with spaces.conf");
       writeFileSync(path, content);
       chmodSync(path, 0o640);
+      // One sha256sum and stat for all files: a name with a backslash (sha256sum escapes its
+      // line) and an absent file between them must not shift the others.
+      const odd = join(dir, "back\\slash.conf");
+      writeFileSync(odd, "other\n");
       const args = observeArgs(spec);
-      args[4] = `${path}\n${join(dir, "absent")}`;
+      args[4] = [odd, join(dir, "absent"), path].join("\n");
       const facts = managerFacts.parse(await localHost().observe(OBSERVE_MANAGER, args, { purpose: "test" }));
       assert.deepEqual(
         Object.keys(facts.files).filter((p) => p.startsWith(dir)),
-        [path],
+        [odd, path],
       );
       assert.equal(facts.files[path]!.sha256, sha256(content));
       assert.equal(facts.files[path]!.mode, "640");
+      assert.equal(facts.files[odd]!.sha256, sha256("other\n"));
+      assert.equal(
+        facts.files[odd]!.owner,
+        execFileSync("stat", ["-c", "%U:%G", odd], { encoding: "utf8" }).trim(),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
