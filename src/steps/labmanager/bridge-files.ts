@@ -58,6 +58,9 @@ function ipv4Section(b: HostBridge, gateway?: string): string[] {
   return lines;
 }
 
+/** Above the default 0 of the NIC's own profile (see nmFiles). */
+export const PORT_AUTOCONNECT_PRIORITY = 10;
+
 /** NetworkManager keyfiles (mode 0600, or NM ignores them): the bridge and its ports. */
 export function nmFiles(b: HostBridge, gateway?: string): BridgeFile[] {
   const id = `lab-${b.name}`;
@@ -76,7 +79,10 @@ export function nmFiles(b: HostBridge, gateway?: string): BridgeFile[] {
   for (const nic of b.interfaces) {
     const pid = `lab-${b.name}-${nic}`;
     const port = [HEADER, "[connection]", `id=${pid}`, `uuid=${nameUuid(pid)}`, "type=ethernet"];
-    port.push(`interface-name=${nic}`, `master=${b.name}`, "slave-type=bridge", "autoconnect=true", "");
+    // The NIC usually has a profile of its own (the installer's, autoconnect, priority 0):
+    // at boot NetworkManager would pick either. A higher priority makes it pick the port.
+    port.push(`interface-name=${nic}`, `master=${b.name}`, "slave-type=bridge", "autoconnect=true");
+    port.push(`autoconnect-priority=${PORT_AUTOCONNECT_PRIORITY}`, "");
     port.push("[bridge-port]", "");
     files.push({ path: nmMember(b.name, nic), content: port.join("\n"), mode: "0600" });
   }

@@ -16,8 +16,10 @@ export async function renderManagerManifest(
   dir: string,
   edit: (spec: Record<string, unknown>) => void = () => {},
   file = "manager.yaml",
+  /** The manifest in test/e2e/manifests/ whose first document is the LabManager. */
+  source = "manager.yaml",
 ): Promise<string> {
-  const text = await readFile(join(E2E_MANIFESTS, "manager.yaml"), "utf8");
+  const text = await readFile(join(E2E_MANIFESTS, source), "utf8");
   const doc = parseAllDocuments(text)[0]!.toJSON() as {
     spec: Record<string, unknown> & { ssh: Record<string, unknown> };
   };

@@ -144,6 +144,11 @@ describe("rendered host files", () => {
     assert.match(a[0]!.content, /\[ipv4\]\nmethod=disabled/);
     assert.match(a[0]!.content, /uuid=[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}/);
     assert.match(a[1]!.content, /master=openstack\nslave-type=bridge/);
+    assert.match(
+      a[1]!.content,
+      /autoconnect-priority=10\n/,
+      "the port wins over the NIC's own profile at boot",
+    );
   });
 
   it("refuses values interpolated into a bash script", () => {
