@@ -14,7 +14,7 @@ step() { printf '\n== setup: %s (%s)\n' "$*" "$(date -u +%H:%M:%S)" >&2; }
 apt_install() {
   local missing=()
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" == *"install ok installed"* ]] || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   step "apt-get install ${missing[*]}"

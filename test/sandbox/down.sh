@@ -25,6 +25,11 @@ done
 [ -n "$STATE_DIR" ] || die "--state-dir is required"
 require_root_and_tools
 
+# Delete a link; one that vanished meanwhile (nspawn's own cleanup) is not an error.
+delete_link() {
+  ip link del "$1" 2>/dev/null || ! ip link show dev "$1" >/dev/null 2>&1
+}
+
 remove_container() {
   local name=$1 veth root
   log "powering off $name"
@@ -32,12 +37,13 @@ remove_container() {
   veth=$(container_field "$name" veth)
   # nspawn removes its veth on exit; a killed nspawn may leave it behind. A veth of that
   # name on another bridge belongs to another sandbox's container of the same name: keep it.
-  if [ -n "$veth" ] && ip -o link show dev "$veth" 2>/dev/null | grep -q " master $(read_record | jq -r '.bridge.name') "; then
-    ip link del "$veth"
+  # nspawn may still be removing it as we look: gone by the time we delete it is fine too.
+  if [ -n "$veth" ] && [[ "$(ip -o link show dev "$veth" 2>/dev/null)" == *" master $(read_record | jq -r '.bridge.name') "* ]]; then
+    delete_link "$veth"
   fi
   veth=$(container_field "$name" officeVeth)
   if [ -n "$veth" ] && [[ "$(ip -o link show dev "$veth" 2>/dev/null)" == *" master $(read_record | jq -r '.officeLan.bridge') "* ]]; then
-    ip link del "$veth"
+    delete_link "$veth"
   fi
   root=$(container_field "$name" rootfs)
   # Only ever delete a copy inside our own state dir, and never through its mount.

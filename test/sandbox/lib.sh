@@ -70,7 +70,8 @@ sandbox_ssh() {
 is_nspawn_of() {
   local pid=$1 name=$2
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "systemd-nspawn .*-M $name "
+  # Not piped into grep: under pipefail grep quitting early can fail the pipe (SIGPIPE).
+  [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"systemd-nspawn "*"-M $name "* ]]
 }
 
 # The container's PID 1 as seen from the host: nspawn's child.

@@ -101,7 +101,7 @@ teardown_network() {
   fi
   update_record '.nftTable = null'
   previous=$(read_record | jq -r 'select(.ipForward.changed == true) | .ipForward.previous')
-  if [ -n "$previous" ] && nft list tables | grep -q ' labsandbox_'; then
+  if [ -n "$previous" ] && [[ "$(nft list tables)" == *" labsandbox_"* ]]; then
     log "leaving net.ipv4.ip_forward=1: another sandbox on this host still forwards"
   elif [ -n "$previous" ]; then
     log "restoring net.ipv4.ip_forward=$previous"
@@ -109,7 +109,7 @@ teardown_network() {
   fi
   update_record '.ipForward = null'
   previous=$(read_record | jq -r 'select(.inotifyInstances.changed == true) | .inotifyInstances.previous')
-  if [ -n "$previous" ] && nft list tables | grep -q ' labsandbox_'; then
+  if [ -n "$previous" ] && [[ "$(nft list tables)" == *" labsandbox_"* ]]; then
     log "leaving fs.inotify.max_user_instances raised: another sandbox on this host still runs"
   elif [ -n "$previous" ]; then
     log "restoring fs.inotify.max_user_instances=$previous"

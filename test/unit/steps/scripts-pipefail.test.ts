@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-function sources(dir: string): string[] {
+function sources(dir: string, ext: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    e.isDirectory() ? sources(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
   );
 }
 
@@ -16,7 +16,15 @@ function sources(dir: string): string[] {
  */
 test("no host script pipes into an early-exiting grep under pipefail", () => {
   const offenders: string[] = [];
-  for (const file of sources("src")) {
+  // The operator's scripts, and the set-up and sandbox scripts (the sandbox's ip_forward and
+  // nspawn checks run while other sandboxes share the host).
+  const files = [
+    ...sources("src", ".ts"),
+    ...["scripts", "test/sandbox", "test/guest", "test/apiserver", "test/tools"].flatMap((d) =>
+      sources(d, ".sh"),
+    ),
+  ];
+  for (const file of files) {
     const text = readFileSync(file, "utf8");
     if (!text.includes("pipefail")) continue;
     text.split("\n").forEach((line, i) => {
