@@ -115,6 +115,12 @@ export const libvirtNetworkStatus = baseStatus
     active: z.boolean().optional().describe("Whether libvirt reports the network running."),
     autostart: z.boolean().optional().describe("Whether libvirt starts the network with libvirtd."),
     uuid: z.string().optional().describe("libvirt's UUID of the network."),
+    networkName: z
+      .string()
+      .optional()
+      .describe(
+        "The network's name in libvirt (spec.networkName, else metadata.name); after a rename, the network left under this name is removed.",
+      ),
     affectedDomains: z
       .array(z.string())
       .optional()

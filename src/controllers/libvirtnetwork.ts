@@ -5,7 +5,7 @@ import { networkEvents } from "../steps/network/events.js";
 import type { NetworkFacts } from "../steps/network/facts.js";
 import type { HookOptions } from "../steps/network/hook.js";
 import { observeNetwork } from "../steps/network/observe.js";
-import { planNetwork } from "../steps/network/plan.js";
+import { planNetwork, planStoppedRename } from "../steps/network/plan.js";
 import type { KindController, Plan } from "./kind.js";
 
 /**
@@ -20,7 +20,7 @@ export const libvirtNetworkKind: KindController<LibvirtNetwork> = {
   noun: (net) => `libvirt network ${libvirtNetworkName(net)}`,
   aspects: [],
 
-  async converge({ object: net, dependencies, hosts }) {
+  async converge({ object: net, dependencies, hosts, state }) {
     const manager = dependencies.get(keyString(managerRefOf(net))) as LabManager;
     const host = await hosts.manager(manager);
     const name = libvirtNetworkName(net);
@@ -29,7 +29,15 @@ export const libvirtNetworkKind: KindController<LibvirtNetwork> = {
       host,
       async plan({ current }) {
         const facts = await observeNetwork(host, name, hook?.configFile);
-        const steps = planNetwork(net, facts, { wasConverged: current, ...(hook ? { hook } : {}) });
+        const before = state.status.networkName;
+        const renamed =
+          typeof before === "string" && before !== name
+            ? planStoppedRename(net, await observeNetwork(host, before, hook?.configFile), hook)
+            : [];
+        const steps = [
+          ...renamed,
+          ...planNetwork(net, facts, { wasConverged: current, ...(hook ? { hook } : {}) }),
+        ];
         return { ...statusOf(facts), steps, converged: `libvirt network ${name} converged to the spec` };
       },
     };
@@ -61,6 +69,7 @@ function statusOf(facts: NetworkFacts): Pick<Plan, "status" | "clearStatus"> {
       active: facts.active,
       autostart: facts.autostart,
       affectedDomains: facts.domains,
+      ...(facts.exists ? { networkName: facts.name } : {}),
       ...(facts.uuid ? { uuid: facts.uuid } : {}),
     },
     ...(facts.uuid ? {} : { clearStatus: ["uuid"] }),

@@ -333,6 +333,14 @@ describe(
       assert.match(await sh("ip -br addr show hyper2"), /192\.168\.123\.1\/24/);
       await assert.rejects(sh("virsh net-info openstack-control-plane"), "the old name is undefined");
       assert.match(await sh("virsh net-info ocp-renamed"), /Active:\s+yes/);
+
+      // Renamed while stopped: the network under the old name disconnects nothing, so it is
+      // undefined under Manual too (status.networkName remembers it; only running ones are listed).
+      await sh("virsh net-destroy ocp-renamed");
+      Object.assign(net("openstack-control-plane"), { networkName: "ocp-stopped", updatePolicy: "Manual" });
+      await apply(t, "stopped network renamed");
+      await assert.rejects(sh("virsh net-info ocp-renamed"), "the stopped old one is undefined");
+      assert.match(await sh("virsh net-info ocp-stopped"), /Active:\s+yes/);
     });
 
     test(

@@ -39,7 +39,7 @@ export function planNetwork(net: LibvirtNetwork, facts: NetworkFacts, opts: Netw
 /**
  * Running networks stamped by this object under another libvirt name (spec.networkName, or
  * metadata.name without one, changed): replaced like a restart, so only under updatePolicy
- * Restart. A stopped one is not seen (only active networks are listed) and stays defined.
+ * Restart. A stopped one is not among them: see planStoppedRename.
  */
 function planRenamed(
   net: LibvirtNetwork,
@@ -66,6 +66,32 @@ function planRenamed(
     ...hookRemovalPlan(o.name, { ...facts, hookSubnets: hookSubnetsOf(facts.hookConfig, o.name) }, hook),
     ctlStep("undefine", o.name, `undefine libvirt network ${o.name}: replaced by ${name}`, undefined, guard),
   ]);
+}
+
+/**
+ * The network this object made under the name it had before (status.networkName), when it
+ * is stopped: only active networks are listed to the plan, so it is looked up by name. It
+ * disconnects nothing, so it is undefined under any updatePolicy; one not stamped by this
+ * object is left alone. A running one is replaced by planNetwork (planRenamed).
+ */
+export function planStoppedRename(
+  net: LibvirtNetwork,
+  old: NetworkFacts,
+  hook: HookOptions | undefined,
+): Step[] {
+  const name = libvirtNetworkName(net);
+  if (old.name === name || !old.exists || old.active || !stampedBy(net, old.owner)) return [];
+  const guard = { kind: net.kind, namespace: net.metadata.namespace, name: net.metadata.name, adopt: false };
+  return [
+    ...hookRemovalPlan(old.name, old, hook),
+    ctlStep(
+      "undefine",
+      old.name,
+      `undefine the stopped libvirt network ${old.name}: renamed to ${name}`,
+      undefined,
+      guard,
+    ),
+  ];
 }
 
 function planSpec(p: PlanCtx): Step[] {

@@ -251,7 +251,7 @@ export const LIBVIRTNETWORK_EDITS: Record<string, FieldEdit> = {
   },
   "spec.networkName": {
     lands: "restart",
-    how: "the running network stamped by this object under the old name is replaced like a restart: RestartRequired under Manual; under Restart it is stopped and undefined, then the new one is created (a stopped old one stays defined)",
+    how: "the running network stamped by this object under the old name is replaced like a restart: RestartRequired under Manual; under Restart it is stopped and undefined, then the new one is created; a stopped old one (status.networkName) is undefined under any policy",
     e2e: { batch: "restart-refused" },
   },
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { renderNetworkXml } from "../../../../src/render/libvirt-network.js";
-import { planNetwork } from "../../../../src/steps/network/plan.js";
+import { planNetwork, planStoppedRename } from "../../../../src/steps/network/plan.js";
 import { PlanBlocked } from "../../../../src/steps/types.js";
 import { applyAll, factsOf, fixture, missing, seed, verbs } from "./support.js";
 
@@ -300,6 +300,30 @@ describe("planNetwork: spec.networkName changed after the network converged", ()
       ],
       "the old network's bridge and subnet are no clash: it goes first",
     );
+  });
+
+  it("a stopped old network is undefined under any updatePolicy (its hook entry too); a running or foreign one is not", () => {
+    const hookConfig = "# header\nhypervisor-control-plane 10.0.9.0/24\n";
+    const stopped = factsOf("hypervisor-control-plane", running, { active: false, hookConfig });
+    for (const policy of ["Manual", "Restart"] as const)
+      assert.deepEqual(
+        planStoppedRename(renamed(policy), stopped, HOOK.hook).map((s) => s.id),
+        ["network/hypervisor-control-plane/masquerade", "network/hypervisor-control-plane/undefine"],
+        policy,
+      );
+    const live = factsOf("hypervisor-control-plane", running);
+    assert.deepEqual(planStoppedRename(renamed("Restart"), live, HOOK.hook), [], "running: planNetwork's");
+    const foreign = factsOf("hypervisor-control-plane", renderNetworkXml(seed.openstack()), {
+      active: false,
+    });
+    assert.deepEqual(planStoppedRename(renamed("Restart"), foreign, HOOK.hook), [], "not ours");
+    assert.deepEqual(
+      planStoppedRename(renamed("Restart"), missing("hypervisor-control-plane"), HOOK.hook),
+      [],
+      "gone",
+    );
+    const same = factsOf("hcp2", running, { active: false });
+    assert.deepEqual(planStoppedRename(renamed("Restart"), same, HOOK.hook), [], "not renamed");
   });
 
   it("leaves a network another object stamped", () => {
