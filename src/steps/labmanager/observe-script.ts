@@ -15,7 +15,7 @@ export const BRIDGE_OF = bash`bridgeOf() {
       /^(Name|interface-name)=/ && n == "" {n = substr($0, index($0, "=") + 1)} END {print (m != "" ? m : n)}' "$f" 2>/dev/null)
     [ -n "$b" ] || continue
     [ $first = 1 ] || printf ','; first=0
-    printf '%s:%s' "$(js "$f")" "$(js "$b")"
+    js "$f"; printf ':'; js "$b"
   done
   printf '}'
 }
@@ -85,7 +85,7 @@ if $systemd; then
 fi
 svc() {
   local a=\${active[$1]:-} e=\${enabled[$1]:-}
-  printf '{"active":%s,"enabled":%s}' "$(js "\${a:-unknown}")" "$(js "\${e:-unknown}")"
+  printf '{"active":'; js "\${a:-unknown}"; printf ',"enabled":'; js "\${e:-unknown}"; printf '}'
 }
 
 # The zone is where /etc/localtime points (what timedated itself reads); asking timedatectl
@@ -146,7 +146,8 @@ files() {
     [ $first = 1 ] || printf ','; first=0
     # sha256sum marks a name with a backslash or newline by a leading backslash.
     local sum=\${sums[i]#\\} st=\${stats[i]:-}
-    printf '%s:{"sha256":%s,"mode":%s,"owner":%s}' "$(js "$f")" "$(js "\${sum%% *}")" "$(js "\${st%% *}")" "$(js "\${st#* }")"
+    js "$f"; printf ':{"sha256":'; js "\${sum%% *}"; printf ',"mode":'; js "\${st%% *}"
+    printf ',"owner":'; js "\${st#* }"; printf '}'
     i=$((i + 1))
   done
   printf '}'
@@ -186,18 +187,25 @@ if [ -f /etc/libvirt/qemu/networks/default.xml ]; then
   read -r dnIp dnMask < <(sed -n "s/.*<ip address=['\"]\([0-9.]*\)['\"] netmask=['\"]\([0-9.]*\)['\"].*/\1 \2/p" /etc/libvirt/qemu/networks/default.xml)
 fi
 
-printf '{"os":{"id":%s,"idLike":%s,"versionId":%s},"osFamily":%s,"elPackageManager":%s,' "$(js "$osId")" "$(js "$osLike")" "$(js "$osVersion")" "$(js "$family")" "$(js "$elPm")"
-printf '"systemd":%s,"installed":%s,"aptListsAgeSeconds":%s,' $systemd "$(jarr "\${installed[@]}")" "$listsAge"
-printf '"services":{"libvirtd":%s,"libvirtdSocket":%s,"virtlogd":%s,"vbmcd":%s,"systemd-networkd":%s,"NetworkManager":%s},' \
-  "$(svc libvirtd)" "$(svc libvirtd.socket)" "$(svc virtlogd.socket)" "$(svc vbmcd)" "$(svc systemd-networkd)" "$(svc NetworkManager)"
-printf '"timezone":%s,' "$(js "$tz")"
-printf '"user":{"name":%s,"exists":%s,"home":%s,"homeMode":%s,"shell":%s,"hasPassword":%s,"passwordCheck":%s,"authorizedKeys":%s,"rcBlock":%s,' \
-  "$(js "$user")" $exists "$(js "$home")" "$(js "$homeMode")" "$(js "$shell")" $hasPassword "$(js "$passwordCheck")" "$(jarr "\${keys[@]}")" "$(js "$rcBlock")"
-printf '"openstackClients":{"openstack":%s,"heat":%s}},' "$(js "$oscVersion")" "$(js "$heatVersion")"
-printf '"files":%s,"bridgeOf":%s,' "$(files "\${watchedFiles[@]}" "\${ownFiles[@]}")" "$(bridgeOf "$header" "\${ownFiles[@]}")"
-printf '"links":%s,"defaultRoutes":%s,"sshIface":%s,' "$(jraw "$(ip -d -j addr show 2>/dev/null)")" \
-  "$(jraw "$(ip -j route show default 2>/dev/null)")" "$(js "$sshIface")"
-printf '"qemuBridgeAllows":%s,"vbmcVersion":%s,' "$(jarr "\${allows[@]}")" "$(js "$vbmcVersion")"
-printf '"libvirtDefaultNetwork":{"defined":%s,"autostart":%s,"active":%s,"address":%s,"netmask":%s}}\n' \
-  $dnDefined $dnAutostart $dnActive "$(js "$dnIp")" "$(js "$dnMask")"
+# The JSON, printed piece by piece: a value in "$(js ...)" would fork a subshell each (about
+# a hundred per observe), so every helper prints to stdout itself.
+printf '{"os":{"id":'; js "$osId"; printf ',"idLike":'; js "$osLike"; printf ',"versionId":'; js "$osVersion"
+printf '},"osFamily":'; js "$family"; printf ',"elPackageManager":'; js "$elPm"
+printf ',"systemd":%s,"installed":' $systemd; jarr "\${installed[@]}"; printf ',"aptListsAgeSeconds":%s,' "$listsAge"
+printf '"services":{"libvirtd":'; svc libvirtd; printf ',"libvirtdSocket":'; svc libvirtd.socket
+printf ',"virtlogd":'; svc virtlogd.socket; printf ',"vbmcd":'; svc vbmcd
+printf ',"systemd-networkd":'; svc systemd-networkd; printf ',"NetworkManager":'; svc NetworkManager
+printf '},"timezone":'; js "$tz"
+printf ',"user":{"name":'; js "$user"; printf ',"exists":%s,"home":' $exists; js "$home"
+printf ',"homeMode":'; js "$homeMode"; printf ',"shell":'; js "$shell"
+printf ',"hasPassword":%s,"passwordCheck":' $hasPassword; js "$passwordCheck"
+printf ',"authorizedKeys":'; jarr "\${keys[@]}"; printf ',"rcBlock":'; js "$rcBlock"
+printf ',"openstackClients":{"openstack":'; js "$oscVersion"; printf ',"heat":'; js "$heatVersion"
+printf '}},"files":'; files "\${watchedFiles[@]}" "\${ownFiles[@]}"
+printf ',"bridgeOf":'; bridgeOf "$header" "\${ownFiles[@]}"
+links=$(ip -d -j addr show 2>/dev/null) routes=$(ip -j route show default 2>/dev/null)
+printf ',"links":'; jraw "$links"; printf ',"defaultRoutes":'; jraw "$routes"; printf ',"sshIface":'; js "$sshIface"
+printf ',"qemuBridgeAllows":'; jarr "\${allows[@]}"; printf ',"vbmcVersion":'; js "$vbmcVersion"
+printf ',"libvirtDefaultNetwork":{"defined":%s,"autostart":%s,"active":%s,"address":' $dnDefined $dnAutostart $dnActive
+js "$dnIp"; printf ',"netmask":'; js "$dnMask"; printf '}}\n'
 `;
