@@ -54,7 +54,7 @@ function planRenamed(
       "RestartRequired",
       `libvirt network ${old}, defined by this object under its old name, must be replaced by ${name}: that stops it and disconnects its domains; set spec.updatePolicy: Restart or remove it by hand (virsh net-destroy, net-undefine)`,
     );
-  const guard = { kind: net.kind, namespace: net.metadata.namespace, name: net.metadata.name, adopt: false };
+  const guard = renameGuard(net);
   return renamed.flatMap((o) => [
     ctlStep(
       "destroy",
@@ -66,6 +66,11 @@ function planRenamed(
     ...hookRemovalPlan(o.name, { ...facts, hookSubnets: hookSubnetsOf(facts.hookConfig, o.name) }, hook),
     ctlStep("undefine", o.name, `undefine libvirt network ${o.name}: replaced by ${name}`, undefined, guard),
   ]);
+}
+
+/** The stamp a network under an old name must carry before it is removed: this object's. */
+function renameGuard(net: LibvirtNetwork) {
+  return { kind: net.kind, namespace: net.metadata.namespace, name: net.metadata.name, adopt: false };
 }
 
 /**
@@ -81,7 +86,7 @@ export function planStoppedRename(
 ): Step[] {
   const name = libvirtNetworkName(net);
   if (old.name === name || !old.exists || old.active || !stampedBy(net, old.owner)) return [];
-  const guard = { kind: net.kind, namespace: net.metadata.namespace, name: net.metadata.name, adopt: false };
+  const guard = renameGuard(net);
   return [
     ...hookRemovalPlan(old.name, old, hook),
     ctlStep(
