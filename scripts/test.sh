@@ -26,7 +26,7 @@ concurrency=${LAB_TEST_CONCURRENCY:-3}
 long=() rest=()
 for f in "${files[@]}"; do
   case "$f" in
-    *undercloud*|*converge-sandbox*|*edit-every-field*|*office-nic*) long+=("$f") ;;
+    *undercloud*|*converge-sandbox*|*edit-every-field*|*office-nic*|*demo-lab*) long+=("$f") ;;
     *) rest+=("$f") ;;
   esac
 done

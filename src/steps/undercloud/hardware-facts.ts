@@ -6,7 +6,7 @@ export const LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0";
 /** One NIC of a definition, in definition order. */
 export interface ObservedNic {
   mac: string;
-  /** The libvirt network of a type="network" NIC; `bridge:NAME` and the like otherwise. */
+  /** The libvirt network of the NIC (also when running on a bridge-mode one); `bridge:NAME` and the like otherwise. */
   network: string;
   model: string;
   /** Its PCI address attributes, kept when the NIC is rewritten (the guest's NIC names stay). */
@@ -48,8 +48,12 @@ function kib(el: XmlElement | undefined): number {
 function nicOf(el: XmlElement): ObservedNic {
   const source = child(el, "source")?.attrs ?? {};
   const type = el.attrs.type ?? "";
+  // A running NIC on a bridge-mode network shows type="bridge" with the network still named
+  // in its source (<source network="openstack-control-plane" bridge="openstack"/>).
   const network =
-    type === "network" ? (source.network ?? "") : `${type}:${source.bridge ?? source.dev ?? ""}`;
+    type === "network" || source.network !== undefined
+      ? (source.network ?? "")
+      : `${type}:${source.bridge ?? source.dev ?? ""}`;
   const address = child(el, "address")?.attrs;
   return {
     mac: (child(el, "mac")?.attrs.address ?? "").toLowerCase(),

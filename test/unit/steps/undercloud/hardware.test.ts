@@ -104,6 +104,21 @@ describe("the VM's hardware as observed", () => {
     assert.equal(hw.osinfoId, CENTOS7);
   });
 
+  it("names the network of a running NIC on a bridge-mode network (libvirt shows it as type bridge)", () => {
+    // `virsh dumpxml` of a running VM whose second NIC is on openstack-control-plane
+    // (forward mode bridge): libvirt rewrites the live interface to type='bridge'.
+    const live = `<domain type='qemu'><name>tripleo</name><memory unit='KiB'>524288</memory><vcpu>1</vcpu>
+<devices>
+<interface type='network'><mac address='52:54:00:aa:00:01'/><source network='hypervisor-control-plane' portid='1' bridge='hypervisor'/><model type='virtio'/></interface>
+<interface type='bridge'><mac address='52:54:00:aa:00:02'/><source network='openstack-control-plane' portid='2' bridge='openstack'/><model type='virtio'/></interface>
+<interface type='bridge'><mac address='52:54:00:aa:00:03'/><source bridge='br-other'/><model type='virtio'/></interface>
+</devices></domain>`;
+    assert.deepEqual(
+      parseHardware(live).nics.map((n) => n.network),
+      ["hypervisor-control-plane", "openstack-control-plane", "bridge:br-other"],
+    );
+  });
+
   it("reads our own domain XML the same way (MiB, double quotes, the libosinfo metadata)", () => {
     const xml = renderDomainXml({
       name: "tripleo",
