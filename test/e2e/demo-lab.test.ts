@@ -9,17 +9,16 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
-import { parseAllDocuments, stringify } from "yaml";
 import { VENV } from "../../src/steps/labmanager/paths.js";
 import { SANDBOX_LIBVIRT } from "./undercloud-lab.js";
 import { labctl, type LabctlResult } from "./support/labctl.js";
-import { E2E_MANIFESTS } from "./support/manifests.js";
+import { E2E_MANIFESTS, renderForSandbox } from "./support/manifests.js";
 import {
   skipUnlessSandboxCapable,
   sshRun,
@@ -58,22 +57,9 @@ describe(
         await on(["bash", "-c", SANDBOX_LIBVIRT]);
         dir = await mkdtemp(join(tmpdir(), "demo-lab-e2e-"));
         await mkdir(mf());
-        for (const file of await readdir(LAB)) {
-          const docs = parseAllDocuments(await readFile(join(LAB, file), "utf8")).map(
-            (d) => d.toJSON() as { kind: string; spec: Record<string, unknown> },
-          );
-          for (const d of docs)
-            if (d.kind === "LabManager")
-              Object.assign(d.spec, {
-                address: m.address,
-                ssh: {
-                  user: "root",
-                  privateKeyRef: { file: sandbox.privateKeyPath },
-                  hostKeyFingerprint: m.fingerprint,
-                },
-              });
-          await writeFile(join(mf(), file), docs.map((d) => stringify(d)).join("---\n"));
-        }
+        // Every LabManager of the lab (its ssh.user root kept) pointed at the sandbox.
+        for (const file of await readdir(LAB))
+          await renderForSandbox(sandbox, m, join(LAB, file), join(mf(), file));
       },
       { timeout: 10 * 60_000 },
     );

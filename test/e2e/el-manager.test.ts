@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { parseAllDocuments, stringify } from "yaml";
 import { createLogger } from "../../src/log.js";
 import { HostPool } from "../../src/remote/pool.js";
 import { observeFirewall, planBmcFirewall, planBmcFirewallCleanup } from "../../src/steps/bmc/firewall.js";
@@ -17,7 +16,7 @@ import {
   removeIdleBmc,
 } from "./support/bmc-firewall.js";
 import { labctl, type LabctlResult } from "./support/labctl.js";
-import { E2E_MANIFESTS } from "./support/manifests.js";
+import { E2E_MANIFESTS, renderForSandbox } from "./support/manifests.js";
 import {
   type Sandbox,
   type SandboxManager,
@@ -55,18 +54,8 @@ const KEYFILES = "/etc/NetworkManager/system-connections";
 
 /** el-lab.yaml with the sandbox's address, key and pinned host key. */
 async function renderLab(sandbox: Sandbox, manager: SandboxManager, dir: string): Promise<void> {
-  const docs = parseAllDocuments(await readFile(join(E2E_MANIFESTS, "el-lab.yaml"), "utf8")).map(
-    (d) => d.toJSON() as { kind: string; spec: Record<string, unknown> & { ssh?: object } },
-  );
-  const lab = docs.find((d) => d.kind === "LabManager")!;
-  lab.spec.address = manager.address;
-  lab.spec.ssh = {
-    ...lab.spec.ssh,
-    privateKeyRef: { file: sandbox.privateKeyPath },
-    hostKeyFingerprint: manager.fingerprint,
-  };
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "lab.yaml"), docs.map((d) => stringify(d)).join("---\n"));
+  await renderForSandbox(sandbox, manager, join(E2E_MANIFESTS, "el-lab.yaml"), join(dir, "lab.yaml"));
 }
 
 const stepLines = (res: LabctlResult) =>

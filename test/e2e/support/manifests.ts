@@ -7,9 +7,37 @@ import type { Sandbox, SandboxManager } from "./sandbox.js";
 export const E2E_MANIFESTS = fileURLToPath(new URL("../manifests/", import.meta.url));
 
 /**
- * Copy an e2e manifest for a test sandbox Manager: its address, the sandbox's key and the
- * container's pinned host key fingerprint (so nothing is trusted on first use), plus edits.
+ * Point a LabManager spec at a test sandbox Manager: its address, the sandbox's key and the
+ * container's pinned host key fingerprint (so nothing is trusted on first use).
  */
+export function pointAtSandbox(
+  spec: Record<string, unknown>,
+  sandbox: Sandbox,
+  manager: SandboxManager,
+): void {
+  spec.address = manager.address;
+  spec.ssh = {
+    ...(spec.ssh as Record<string, unknown> | undefined),
+    privateKeyRef: { file: sandbox.privateKeyPath },
+    hostKeyFingerprint: manager.fingerprint,
+  };
+}
+
+/** Copy a manifest file, every LabManager in it pointed at the sandbox Manager. */
+export async function renderForSandbox(
+  sandbox: Sandbox,
+  manager: SandboxManager,
+  source: string,
+  dest: string,
+): Promise<void> {
+  const docs = parseAllDocuments(await readFile(source, "utf8")).map(
+    (d) => d.toJSON() as { kind: string; spec: Record<string, unknown> },
+  );
+  for (const d of docs) if (d.kind === "LabManager") pointAtSandbox(d.spec, sandbox, manager);
+  await writeFile(dest, docs.map((d) => stringify(d)).join("---\n"));
+}
+
+/** Copy an e2e manifest's LabManager for a test sandbox Manager (pointAtSandbox), plus edits. */
 export async function renderManagerManifest(
   sandbox: Sandbox,
   manager: SandboxManager,
@@ -20,15 +48,8 @@ export async function renderManagerManifest(
   source = "manager.yaml",
 ): Promise<string> {
   const text = await readFile(join(E2E_MANIFESTS, source), "utf8");
-  const doc = parseAllDocuments(text)[0]!.toJSON() as {
-    spec: Record<string, unknown> & { ssh: Record<string, unknown> };
-  };
-  doc.spec.address = manager.address;
-  doc.spec.ssh = {
-    ...doc.spec.ssh,
-    privateKeyRef: { file: sandbox.privateKeyPath },
-    hostKeyFingerprint: manager.fingerprint,
-  };
+  const doc = parseAllDocuments(text)[0]!.toJSON() as { spec: Record<string, unknown> };
+  pointAtSandbox(doc.spec, sandbox, manager);
   edit(doc.spec);
   await mkdir(dir, { recursive: true });
   const path = join(dir, file);

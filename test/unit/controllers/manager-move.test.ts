@@ -18,13 +18,11 @@ import {
 import { reconcilerFor } from "../../../src/controllers/driver.js";
 import type { KindController } from "../../../src/controllers/kind.js";
 import { emptyState } from "../../../src/controllers/state.js";
-import { createLogger } from "../../../src/log.js";
 import { getCondition, markReady } from "../../../src/machines/conditions.js";
 import type { RemoteHost } from "../../../src/remote/types.js";
 import { ObjectCache } from "../../../src/runtime/cache.js";
 import { reconcileOnce } from "../../../src/runtime/reconcile-once.js";
-import { KeyedMutex } from "../../../src/util/keyed-mutex.js";
-import { MemoryStates, noHosts, timezoneKind, MemoryHost } from "./support.js";
+import { MemoryStates, noHosts, reconcileDeps, timezoneKind, MemoryHost } from "./support.js";
 
 /** Network names per Manager name. */
 type Hosts = Map<string, Set<string>>;
@@ -92,15 +90,7 @@ class Lab {
   ]);
   readonly cache = new ObjectCache();
   readonly states = new MemoryStates();
-  private readonly deps = {
-    states: this.states,
-    cache: this.cache,
-    hostLock: new KeyedMutex(),
-    log: createLogger({ level: "silent" }),
-    signal: new AbortController().signal,
-    mutate: true,
-    emitStep: () => undefined,
-  };
+  private readonly deps = reconcileDeps(this.states, this.cache);
   private readonly networks = reconcilerFor(networkKind(this.hosts), noHosts);
   // The Managers' own reconciles only matter for their deletion here: it waits for dependents.
   private readonly managers = reconcilerFor(timezoneKind(new MemoryHost()), noHosts);

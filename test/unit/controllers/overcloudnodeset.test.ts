@@ -22,7 +22,6 @@ import type { HostAccess } from "../../../src/controllers/hostaccess.js";
 import type { KindController, Work } from "../../../src/controllers/kind.js";
 import { overcloudNodeSetKind } from "../../../src/controllers/overcloudnodeset.js";
 import { emptyState } from "../../../src/controllers/state.js";
-import { createLogger } from "../../../src/log.js";
 import { markReady } from "../../../src/machines/conditions.js";
 import { loadManifests } from "../../../src/manifests/index.js";
 import type { RemoteHost } from "../../../src/remote/types.js";
@@ -31,10 +30,9 @@ import { ObjectCache } from "../../../src/runtime/cache.js";
 import { dependentsOf } from "../../../src/runtime/dependencies.js";
 import { reconcileOnce } from "../../../src/runtime/reconcile-once.js";
 import { desiredNodeSet, rawNodeSetFacts, type NodeSetDesired } from "../../../src/steps/overcloud/index.js";
-import { KeyedMutex } from "../../../src/util/keyed-mutex.js";
 import { generateKeyPair } from "../../../src/workspace/keys.js";
 import { ManagerModel } from "../steps/overcloud/model.js";
-import { MemoryStates } from "./support.js";
+import { MemoryStates, reconcileDeps } from "./support.js";
 
 const MANIFESTS = fileURLToPath(new URL("../../../manifests/", import.meta.url));
 const SET: ObjectKey = { kind: "OvercloudNodeSet", namespace: "default", name: "overcloud" };
@@ -203,15 +201,7 @@ class Lab {
 
   async reconcile() {
     const entry = this.cache.get(SET)!;
-    const deps = {
-      states: this.states,
-      cache: this.cache,
-      hostLock: new KeyedMutex(),
-      log: createLogger({ level: "silent" }),
-      signal: new AbortController().signal,
-      mutate: true,
-      emitStep: () => undefined,
-    };
+    const deps = reconcileDeps(this.states, this.cache);
     const done = await reconcileOnce(deps, reconcilerFor(this.kind(), this.hosts()), SET, entry);
     if (done.deleted) this.cache.forget(SET);
     return done;

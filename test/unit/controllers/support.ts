@@ -133,21 +133,26 @@ export const noHosts = { forget: async () => undefined } as unknown as HostAcces
 
 export const KEY: ObjectKey = { kind: "LabManager", namespace: "default", name: "lab" };
 
-/** The runtime's view: the desired-object cache, saved state, and one key reconciled at a time. */
-export class Harness {
-  readonly cache = new ObjectCache();
-  readonly states = new MemoryStates();
-  readonly host = new MemoryHost();
-  private readonly reconciler = reconcilerFor(timezoneKind(this.host), noHosts);
-  private readonly deps = {
-    states: this.states,
-    cache: this.cache,
+/** What the runtime hands reconcileOnce: these states and cache, silent, mutating, one lock. */
+export function reconcileDeps(states: StateStore, cache: ObjectCache) {
+  return {
+    states,
+    cache,
     hostLock: new KeyedMutex(),
     log: createLogger({ level: "silent" }),
     signal: new AbortController().signal,
     mutate: true,
     emitStep: () => undefined,
   };
+}
+
+/** The runtime's view: the desired-object cache, saved state, and one key reconciled at a time. */
+export class Harness {
+  readonly cache = new ObjectCache();
+  readonly states = new MemoryStates();
+  readonly host = new MemoryHost();
+  private readonly reconciler = reconcilerFor(timezoneKind(this.host), noHosts);
+  private readonly deps = reconcileDeps(this.states, this.cache);
 
   entry(): DesiredEntry | undefined {
     return this.cache.get(KEY);
