@@ -5,6 +5,7 @@ import { fingerprintOf, parsePublicKeyLine } from "../../remote/hostkeys.js";
 import { withShellRcBlock } from "../../render/shell-rc.js";
 import type { Step, StepContext } from "../types.js";
 import { inputHash } from "./inputs.js";
+import { BOOT_FINISHED, FIRST_BOOT_LIMIT_SECONDS, WAIT_FOR_FIRST_BOOT } from "./first-boot.js";
 import { applyContainerFile } from "./postinstall.js";
 import {
   GUEST_PHASES,
@@ -140,13 +141,23 @@ export function guestActionStep(
   };
 }
 
-/** First contact: one command over the pinned-key session proves the key and the login. */
+/**
+ * First contact: one command over the pinned-key session proves the key and the login,
+ * and waits for cloud-init to finish the first boot, so that no profile's first step races
+ * cloud-init's last stage (every profile, the user's own included).
+ */
 export function keyedStep(): Step {
   return {
     id: "guest/keyed",
-    description: "log into the VM with its pinned host key",
+    description: "log into the VM with its pinned host key and wait for cloud-init's first boot",
     async apply(ctx) {
-      await ctx.host.exec(["true"], { purpose: "first login with the pinned host key", timeoutMs: 60_000 });
+      await ctx.host.exec(
+        ["sh", "-c", WAIT_FOR_FIRST_BOOT, "lab-operator", BOOT_FINISHED, String(FIRST_BOOT_LIMIT_SECONDS)],
+        {
+          purpose: "first login with the pinned host key, then wait for cloud-init's first boot",
+          timeoutMs: (FIRST_BOOT_LIMIT_SECONDS + 60) * 1000,
+        },
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { WAIT_FOR_FIRST_BOOT } from "../../../../src/steps/undercloud/first-boot.js";
 import { describe, it } from "node:test";
 import { guestTarget, planGuest } from "../../../../src/steps/undercloud/guest.js";
 import { applyGuestPlan } from "../../../../src/steps/undercloud/journal.js";
@@ -105,9 +106,9 @@ describe("the guest plan", () => {
       "installed",
       "postInstalled",
     ]);
-    const cmds = guest.execs.map((a) => a.join(" "));
+    const cmds = guest.execs.map((a) => (a[2] === WAIT_FOR_FIRST_BOOT ? "wait for cloud-init" : a.join(" ")));
     assert.deepEqual(cmds, [
-      "true",
+      "wait for cloud-init",
       "pkg python-tripleoclient ceph-ansible",
       "cat /proc/sys/kernel/random/boot_id",
       "reboot",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { WAIT_FOR_FIRST_BOOT } from "../../../../src/steps/undercloud/first-boot.js";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { ExecOptions, ExecResult } from "../../../../src/remote/types.js";
@@ -129,7 +130,7 @@ describe("guest phase re-runs (model)", () => {
           }
           const journal = parseStamp(manager.xml)?.journal ?? [];
           for (const p of due) if (journal.includes(p)) model[p] = prefix(v, conf, p);
-          const ran = guest.execs.map((a) => (a[0] === "true" ? "keyed" : a[1]));
+          const ran = guest.execs.map((a) => (a[2] === WAIT_FOR_FIRST_BOOT ? "keyed" : a[1]));
           assert.deepEqual(ran, due.slice(0, ran.length), "phases ran in order, only the due ones");
         };
         for (const e of events) {

@@ -124,13 +124,6 @@ describe("guest profiles as data", () => {
     });
   }
 
-  it("debian-test waits for cloud-init's final stage (boot-finished) before any other guest step", () => {
-    const rendered = renderProfile(loadGuestProfile("debian-test"), guestVariables(spec(), who));
-    const first = rendered.phases[0]?.actions[0];
-    assert.equal(first?.kind, "run");
-    assert.match(first?.kind === "run" ? first.argv.join(" ") : "", /boot-finished/);
-  });
-
   it("refuses an unknown variable instead of running a command with a hole in it", () => {
     const profile = guestProfile.parse({
       name: "x",
