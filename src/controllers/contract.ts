@@ -70,6 +70,12 @@ export interface ReconcileContext {
   signal: AbortSignal;
   /** Whether this run may change anything (false for `labctl plan`). */
   mutate: boolean;
+  /**
+   * Whether this process has reconciled the key since it started. A dependency's Ready saved
+   * by an earlier run may be stale (the Manager replaced under the workspace): it counts once
+   * this process has looked at the host again.
+   */
+  reportedSinceStart(key: ObjectKey): boolean;
   /** Report a step's start or end (metrics, progress display). */
   emitStep(event: StepEvent): void;
 }

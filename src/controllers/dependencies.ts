@@ -5,7 +5,10 @@ import type { ReconcileContext } from "./contract.js";
 export type Resolved =
   { ready: true; objects: ReadonlyMap<string, LabObject> } | { ready: false; message: string };
 
-/** The objects `keys` name once every one is Ready; else what is waited for, in one sentence. */
+/**
+ * The objects `keys` name once every one is Ready, as seen by this process; else what is
+ * waited for, in one sentence.
+ */
 export async function resolveDependencies(ctx: ReconcileContext, keys: ObjectKey[]): Promise<Resolved> {
   const objects = new Map<string, LabObject>();
   for (const key of keys) {
@@ -14,6 +17,11 @@ export async function resolveDependencies(ctx: ReconcileContext, keys: ObjectKey
       entry && !entry.deleting ? await ctx.states.load(key.kind, key.namespace, key.name) : undefined;
     if (!entry || entry.deleting || !isTrue(state?.status.conditions, "Ready"))
       return { ready: false, message: `waiting for ${key.kind} ${key.name} to be Ready` };
+    if (!ctx.reportedSinceStart(key))
+      return {
+        ready: false,
+        message: `waiting for ${key.kind} ${key.name}'s first reconcile since the operator started`,
+      };
     objects.set(keyString(key), entry.object);
   }
   return { ready: true, objects };

@@ -39,8 +39,10 @@ export class ControllerManager implements SourceHandler {
   readonly cache = new ObjectCache();
   readonly hostLock = new KeyedMutex();
   readonly queue: KindQueues;
-  /** Keys reconciled at least once since start. */
+  /** Keys reconciled at least once since start (after their queue let go of them). */
   readonly reconciledOnce = new Set<string>();
+  /** Keys whose status this process saved since start: their Ready is not an earlier run's. */
+  private readonly reported = new Set<string>();
   private readonly backoff: Backoff;
   private readonly abort = new AbortController();
   private readonly keys = new Map<string, ObjectKey>();
@@ -65,6 +67,7 @@ export class ControllerManager implements SourceHandler {
       log: opts.log,
       signal: this.abort.signal,
       mutate: opts.mutate ?? true,
+      reportedSinceStart: (key) => this.reported.has(keyString(key)),
       emitStep: (key, event) => {
         for (const listener of this.stepListeners) listener(key.kind, event, key);
       },
@@ -242,6 +245,9 @@ export class ControllerManager implements SourceHandler {
     const entry = key && this.cache.get(key);
     if (!key || !entry) return undefined;
     const done = await reconcileOnce(this.deps, this.opts.reconcilers[key.kind], key, entry);
+    const firstReport = !this.reported.has(id);
+    if (done.deleted) this.reported.delete(id);
+    else this.reported.add(id);
     const queue = this.queue.of(key.kind);
     if (done.next.retry === "backoff") this.retryWithBackoff(key.kind, id);
     else this.backoff.forget(id);
@@ -250,7 +256,9 @@ export class ControllerManager implements SourceHandler {
     if (done.next.retry === "after")
       queue.addAfter(id, jittered(done.next.ms, this.opts.resyncJitter ?? 0.1, this.opts.random));
     if (done.deleted) this.forgetDeleted(key, entry.object);
-    else if (done.readyChanged) for (const d of dependentsOf(this.graph, this.cache, key)) this.enqueue(d);
+    // A first report also counts: dependents waited for this process to look at the key.
+    else if (done.readyChanged || firstReport)
+      for (const d of dependentsOf(this.graph, this.cache, key)) this.enqueue(d);
     return done;
   }
 

@@ -28,6 +28,8 @@ export interface ReconcileDeps {
   log: Logger;
   signal: AbortSignal;
   mutate: boolean;
+  /** Whether this process has reported the key's status since it started (see ReconcileContext). */
+  reportedSinceStart(key: ObjectKey): boolean;
   emitStep(key: ObjectKey, event: StepEvent): void;
 }
 
@@ -161,6 +163,7 @@ function contextFor(
     log: deps.log.child({ kind: key.kind, namespace: key.namespace, name: key.name }),
     signal: deps.signal,
     mutate: deps.mutate,
+    reportedSinceStart: (other) => deps.reportedSinceStart(other),
     emitStep: (event) => deps.emitStep(key, event),
   };
 }

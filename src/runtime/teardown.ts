@@ -61,6 +61,8 @@ export async function teardown(objects: readonly LabObject[], opts: TeardownOpti
     log: opts.log,
     signal: opts.signal ?? abort.signal,
     mutate: opts.mutate,
+    // Teardown converges nothing: no dependency is ever trusted as Ready here.
+    reportedSinceStart: () => false,
     emitStep: (key, event) => opts.report({ type: "step", key, event }),
   };
   for (const wave of teardownWaves(objects, (o) => opts.graph.dependsOn(o))) {

@@ -133,7 +133,10 @@ export const noHosts = { forget: async () => undefined } as unknown as HostAcces
 
 export const KEY: ObjectKey = { kind: "LabManager", namespace: "default", name: "lab" };
 
-/** What the runtime hands reconcileOnce: these states and cache, silent, mutating, one lock. */
+/**
+ * What the runtime hands reconcileOnce: these states and cache, silent, mutating, one lock,
+ * every saved state as reported by this run.
+ */
 export function reconcileDeps(states: StateStore, cache: ObjectCache) {
   return {
     states,
@@ -142,6 +145,8 @@ export function reconcileDeps(states: StateStore, cache: ObjectCache) {
     log: createLogger({ level: "silent" }),
     signal: new AbortController().signal,
     mutate: true,
+    // The states these tests save stand for what this run reported.
+    reportedSinceStart: () => true,
     emitStep: () => undefined,
   };
 }

@@ -10,6 +10,8 @@ import { FileStateStore } from "../../../src/modes/file/filestate.js";
 import { ControllerManager } from "../../../src/runtime/manager.js";
 import { dependency, type ReconcileContext, type Reconciler } from "../../../src/controllers/contract.js";
 import { waitForSettled } from "../../../src/runtime/settle.js";
+import { resolveDependencies } from "../../../src/controllers/dependencies.js";
+import { emptyState } from "../../../src/controllers/state.js";
 
 const lm = (name: string, address = "10.0.0.1") =>
   labManager.parse({
@@ -267,5 +269,56 @@ test("removing an object runs its deletion and forgets its state", async () => {
     assert.ok(outcome.ok);
     assert.ok(calls.includes("LabManager/lab delete"));
     assert.equal(await states.load("LabManager", "default", "lab"), undefined);
+  });
+});
+
+test("a Manager's Ready saved by an earlier run counts only once this run has reconciled it", async () => {
+  // The workspace outlived its Manager (a sandbox replaced): the saved Ready is stale. A
+  // dependent that trusted it would act on a host nobody has looked at in this run.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const events: string[] = [];
+  const manager: Reconciler = async (ctx) => {
+    await gate;
+    events.push("manager reconciled");
+    markConverged(ctx);
+    return {};
+  };
+  const network: Reconciler = async (ctx) => {
+    const deps = await resolveDependencies(ctx, [{ kind: "LabManager", namespace: "default", name: "lab" }]);
+    if (!deps.ready) {
+      events.push(`network waits: ${deps.message}`);
+      ctx.state.status.conditions = markReconciling(
+        ctx.state.status.conditions,
+        "WaitingForDependency",
+        deps.message,
+        ctx.state.generation,
+      );
+      return {}; // no requeue of its own: only the Manager's first report may wake it
+    }
+    events.push("network proceeds");
+    markConverged(ctx);
+    return {};
+  };
+  await withManager({ LabManager: manager, LibvirtNetwork: network }, async (m, states) => {
+    const saved = emptyState("LabManager", "default", "lab");
+    saved.status.conditions = markReady([], "Converged", "ok", 1);
+    await states.save(saved);
+    m.upsert(lm("lab"), {});
+    m.upsert(net("n1", "lab"), {});
+    try {
+      const waited = await eventually(async () => events.find((e) => e.startsWith("network waits")));
+      assert.equal(
+        waited,
+        "network waits: waiting for LabManager lab's first reconcile since the operator started",
+      );
+      assert.ok(!events.includes("network proceeds"), events.join("; "));
+    } finally {
+      release();
+    }
+    // Well inside the dependency requeue (10 s): the Manager's first report re-queued it.
+    const outcome = await waitForSettled(m, states, { timeoutMs: 5000 });
+    assert.ok(outcome.ok, events.join("; "));
+    assert.deepEqual(events.slice(-2), ["manager reconciled", "network proceeds"]);
   });
 });

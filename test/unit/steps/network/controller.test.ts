@@ -101,6 +101,7 @@ async function setup(
     log: createLogger({ level: "silent" }),
     signal: new AbortController().signal,
     mutate: true,
+    reportedSinceStart: () => true,
     emitStep: (event) => emitted.push(`${event.result} ${event.step}`),
   };
   return { ctx, reconcile: reconcilerFor(libvirtNetworkKind, hosts), asked: () => asked, emitted };
