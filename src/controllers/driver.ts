@@ -28,7 +28,7 @@ import { dependentsStillThere, managerForCleanup, resolveDependencies } from "./
 import { NotConverged } from "./errors.js";
 import type { HostAccess } from "./hostaccess.js";
 import type { KindController, KindInput, PlannedStep, Work } from "./kind.js";
-import { reportLifecycle, reportPlan, setAspect } from "./report.js";
+import { reportLifecycle, reportPlan, reportPlannedSteps, setAspect } from "./report.js";
 import { recordEvent } from "./state.js";
 
 /** A staged plan (Plan.staged) is applied in at most this many rounds of one reconcile. */
@@ -125,7 +125,7 @@ class Reconcile<O extends LabObject> {
   private async remove(): Promise<ReconcileResult> {
     this.note({ type: "Deleting", message: `cleaning up what ${this.kind.noun(this.object)} created` });
     // What converging planned is not what cleanup will do: nothing, until cleanup plans.
-    this.ctx.state.status.plannedSteps = [];
+    reportPlannedSteps(this.ctx.state, []);
     if (this.object.spec.deletionPolicy === "Orphan") return await this.forget();
     const waitingFor = await dependentsStillThere(this.ctx, this.object);
     if (waitingFor.length > 0) {
@@ -147,7 +147,7 @@ class Reconcile<O extends LabObject> {
     if (!work) return await this.forget();
     const plan = await work.plan({ current: false });
     if (plan.leftAlone) recordEvent(this.ctx.state, "Warning", Reason.Conflict, plan.leftAlone);
-    this.ctx.state.status.plannedSteps = plan.steps.map((s) => s.description);
+    reportPlannedSteps(this.ctx.state, plan.steps);
     if (!this.ctx.mutate) return {};
     await this.apply(work, plan.steps, managerOf(manager));
     return await this.forget();

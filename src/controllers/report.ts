@@ -2,6 +2,7 @@ import { Reason } from "../api/index.js";
 import { lifecycleConditions, setCondition } from "../machines/conditions.js";
 import type { LifecycleRecord } from "../machines/lifecycle.js";
 import type { Aspect, Plan } from "./kind.js";
+import type { Step } from "../steps/types.js";
 import type { ObjectState } from "./state.js";
 
 /** The plan's facts, planned steps and per-aspect conditions, into the status. */
@@ -9,7 +10,7 @@ export function reportPlan(state: ObjectState, aspects: readonly Aspect[], plan:
   const status = state.status;
   Object.assign(status, plan.status ?? {});
   for (const field of plan.clearStatus ?? []) delete status[field];
-  status.plannedSteps = plan.steps.map((s) => s.description);
+  reportPlannedSteps(state, plan.steps);
   for (const c of plan.conditions ?? []) setAspect(state, c.type, c.ok, c.reason, c.message);
   for (const aspect of aspects) {
     const pending = plan.steps.filter((s) => aspect.matches.test(s.id));
@@ -18,6 +19,17 @@ export function reportPlan(state: ObjectState, aspects: readonly Aspect[], plan:
     else
       setAspect(state, aspect.type, false, Reason.Progressing, pending.map((s) => s.description).join("; "));
   }
+}
+
+/**
+ * What applying would do, into the status: each step's sentence, and the spec fields the
+ * steps bring the host to with what the host has now (`labctl diff`). Fields only while any.
+ */
+export function reportPlannedSteps(state: ObjectState, steps: readonly Step[]): void {
+  state.status.plannedSteps = steps.map((s) => s.description);
+  const fields = steps.flatMap((s) => s.fields ?? []);
+  if (fields.length) state.status.plannedFields = fields;
+  else delete state.status.plannedFields;
 }
 
 /**

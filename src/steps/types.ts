@@ -26,6 +26,17 @@ export type OwnedResource = {
   name: string;
 };
 
+/**
+ * A spec field as the host has it and as the spec wants it, for `labctl diff`: "the host has
+ * STP off, the spec wants on". Values are short human text; never a secret.
+ */
+export interface HostField {
+  /** The field's path in the object, as `labctl diff` prints spec paths: spec.bridges[0].stp. */
+  path: string;
+  host: string;
+  wanted: string;
+}
+
 /** One idempotent unit of host work, produced by a pure plan function. */
 export interface Step {
   /** Stable identifier, e.g. "packages", "bridge/public", "user/manager". */
@@ -43,6 +54,8 @@ export interface Step {
    * once the undercloud is Ready): never drift, even when the spec did not change.
    */
   awaited?: boolean;
+  /** The spec fields this step brings the host to, with what the host has now. */
+  fields?: HostField[];
   /** Idempotent: safe to re-run after a crash midway. */
   apply(ctx: StepContext): Promise<void>;
 }
@@ -56,4 +69,9 @@ export class PlanBlocked extends Refused {
     super(reason, message);
     this.name = "PlanBlocked";
   }
+}
+
+/** The step, also naming the spec fields it brings the host to. */
+export function withFields<S extends Step>(step: S, ...fields: HostField[]): S {
+  return fields.length ? { ...step, fields: [...(step.fields ?? []), ...fields] } : step;
 }

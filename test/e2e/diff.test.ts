@@ -38,6 +38,9 @@ describe("labctl diff against a real sshd", { skip, timeout: 300_000 }, () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^LabManager\/loop-0: new$/m);
     assert.match(r.stdout, /^ {2}host: .*labbr0/m);
+    // Per field, what this host really has: it has no such bridge and no VirtualBMC.
+    assert.match(r.stdout, /^ {2}host spec\.bridges\[0\]\.name: has no bridge labbr0, wants labbr0$/m);
+    assert.match(r.stdout, /^ {2}host spec\.virtualBMC\.version: has not installed, wants \S+$/m);
     assert.match(r.stdout, /^1 new$/m);
     assert.ok(!existsSync(stateDir), "diff must not write saved state");
   });
@@ -50,6 +53,11 @@ describe("labctl diff against a real sshd", { skip, timeout: 300_000 }, () => {
     assert.equal(report.objects.length, 1);
     assert.equal(report.objects[0]!.result, "new");
     assert.ok((report.objects[0]!.hostSteps as string[]).length > 0);
+    const fields = report.objects[0]!.hostFields as Array<{ path: string; host: string; wanted: string }>;
+    assert.deepEqual(
+      fields.find((f) => f.path === "spec.bridges[0].name"),
+      { path: "spec.bridges[0].name", host: "no bridge labbr0", wanted: "labbr0" },
+    );
   });
 
   test("after an apply of another spec: each changed field, applied -> wanted", async () => {

@@ -50,7 +50,10 @@ export function describeState(s: ObjectState): string {
   out.push(`Generation:   ${s.generation} (observed ${s.status.observedGeneration ?? "-"})`);
   out.push(`Phase:        ${String(s.status.phase ?? "-")}`);
   for (const [k, v] of Object.entries(s.status)) {
-    if (["conditions", "phase", "observedGeneration", "plannedSteps", "nodes"].includes(k) || v === undefined)
+    if (
+      ["conditions", "phase", "observedGeneration", "plannedSteps", "plannedFields", "nodes"].includes(k) ||
+      v === undefined
+    )
       continue;
     out.push(`${(k + ":").padEnd(14)}${typeof v === "string" ? v : JSON.stringify(v)}`);
   }

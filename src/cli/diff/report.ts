@@ -1,5 +1,6 @@
 import type { LabObject } from "../../api/index.js";
 import type { ObjectState } from "../../controllers/state.js";
+import type { HostField } from "../../steps/types.js";
 import { fieldChanges, type FieldChange } from "./fields.js";
 
 /** What `labctl diff` says about one object. */
@@ -15,6 +16,8 @@ export interface ObjectDiff {
   result: "new" | "changed" | "unchanged" | "waiting" | "error" | "deleted";
   /** Spec fields: the last applied value (saved state) against the manifests'. */
   fields: FieldChange[];
+  /** Spec fields: what the host has against what the manifests want (from the host steps). */
+  hostFields: HostField[];
   /** What apply would do on the host, in order: each step names what it finds and wants. */
   hostSteps: string[];
   message?: string;
@@ -56,6 +59,7 @@ export function diffReport(
   for (const s of [...planned].sort((a, b) => id(a).localeCompare(id(b)))) {
     const key = id(s);
     const hostSteps = (s.status.plannedSteps as string[] | undefined) ?? [];
+    const hostFields = (s.status.plannedFields as HostField[] | undefined) ?? [];
     const last = before.get(key)?.lastGoodObject;
     const desired = want.get(key);
     const fields = desired && last ? fieldChanges(last.spec, desired.spec, "spec") : [];
@@ -65,6 +69,7 @@ export function diffReport(
       object: `${s.kind}/${s.name}`,
       namespace: s.namespace,
       fields,
+      hostFields,
       hostSteps,
       ...(inCluster ? { cluster: inCluster } : {}),
     };
@@ -84,13 +89,17 @@ export function diffReport(
   return { objects, errors: [...errors], exitCode: failed ? 2 : changed ? 1 : 0 };
 }
 
-/** The report for a pull-request log: stable order, one line per field and per host step. */
+/**
+ * The report for a pull-request log: stable order, one line per field (applied -> wanted),
+ * per field the host differs in (has, wants) and per host step.
+ */
 export function formatDiff(report: DiffReport): string {
   const out: string[] = [...report.errors];
   for (const o of report.objects) {
     const ns = o.namespace === "default" ? "" : ` (namespace ${o.namespace})`;
     out.push(`${o.object}${ns}: ${o.result}${o.message ? `: ${o.message}` : ""}`);
     for (const f of o.fields) out.push(`  ${f.path}: ${f.applied ?? "(unset)"} -> ${f.wanted ?? "(unset)"}`);
+    for (const f of o.hostFields) out.push(`  host ${f.path}: has ${f.host}, wants ${f.wanted}`);
     for (const step of o.hostSteps) out.push(`  host: ${step}`);
     if (o.cluster) {
       const c = o.cluster;

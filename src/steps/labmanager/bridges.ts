@@ -1,7 +1,7 @@
 import type { HostBridge } from "../../api/labmanager.js";
 import { bash, POLL_UNTIL } from "../bash.js";
 import { runScript, writeRemoteFile } from "../run.js";
-import { PlanBlocked, type Step, type StepContext } from "../types.js";
+import { PlanBlocked, type HostField, type Step, type StepContext } from "../types.js";
 import { type BridgeFile, bridgeFiles } from "./bridge-files.js";
 import { sha256 } from "./content.js";
 import { findLink, lifelineIfaces, type ManagerFacts } from "./facts.js";
@@ -38,6 +38,53 @@ export function bridgeDifferences(
     if (!link.addr_info.some((x) => x.local === ip && String(x.prefixlen) === len))
       out.push(`${a} missing on ${b.name}`);
   }
+  return out;
+}
+
+/**
+ * The bridge's spec fields the host differs in, with what it has (`labctl diff`); `why` is
+ * bridgeDifferences' list, whose file lines stand for the bridge as a whole. Pure.
+ */
+export function bridgeFields(
+  path: string,
+  b: HostBridge,
+  facts: ManagerFacts,
+  why: readonly string[],
+): HostField[] {
+  const link = findLink(facts, b.name);
+  if (!link || link.linkinfo?.info_kind !== "bridge")
+    return [{ path: `${path}.name`, host: `no bridge ${b.name}`, wanted: b.name }];
+  const out: HostField[] = [];
+  const files = why.filter((w) => w.startsWith("/"));
+  if (files.length)
+    out.push({ path, host: files.join("; "), wanted: "its persistent configuration as rendered" });
+  const data = link.linkinfo.info_data;
+  const stpOn = data?.stp_state !== undefined ? data.stp_state !== 0 : undefined;
+  if (stpOn !== undefined && stpOn !== b.stp)
+    out.push({ path: `${path}.stp`, host: stpOn ? "on" : "off", wanted: b.stp ? "on" : "off" });
+  if (data?.forward_delay !== undefined && b.stp && data.forward_delay !== b.forwardDelay * 100)
+    out.push({
+      path: `${path}.forwardDelay`,
+      host: `${data.forward_delay / 100} s`,
+      wanted: `${b.forwardDelay} s`,
+    });
+  const members = facts.links.filter((l) => l.master === b.name).map((l) => l.ifname);
+  if (b.interfaces.some((nic) => !members.includes(nic)))
+    out.push({
+      path: `${path}.interfaces`,
+      host: members.join(" ") || "none",
+      wanted: b.interfaces.join(" "),
+    });
+  const addresses = link.addr_info
+    .filter((a) => !a.local.startsWith("fe80:"))
+    .map((a) => `${a.local}/${a.prefixlen}`);
+  if (b.addresses.some((a) => !addresses.includes(a)))
+    out.push({
+      path: `${path}.addresses`,
+      host: addresses.join(" ") || "none",
+      wanted: b.addresses.join(" "),
+    });
+  if (!link.flags.includes("UP")) out.push({ path, host: `bridge ${b.name} down`, wanted: "up" });
   return out;
 }
 

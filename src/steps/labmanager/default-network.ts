@@ -2,7 +2,7 @@ import type { LabManagerSpec } from "../../api/labmanager.js";
 import { formatSubnet, subnetOf, subnetsOverlap, type Subnet } from "../../manifests/ipv4.js";
 import { bash } from "../bash.js";
 import { runScript } from "../run.js";
-import { PlanBlocked, type OwnedResource, type Step } from "../types.js";
+import { PlanBlocked, withFields, type OwnedResource, type Step } from "../types.js";
 import type { ManagerFacts } from "./facts.js";
 
 /**
@@ -82,13 +82,25 @@ export function planDefaultNetwork(
   const fact = facts.libvirtDefaultNetwork;
   const records = owned.filter((o) => o.kind === "libvirt-default-network");
   if (spec.libvirtDefaultNetwork === "keep") {
-    if (records.length) return records.flatMap((r) => restoreDefaultNetworkStep(r) ?? []);
+    const restore = { path: "spec.libvirtDefaultNetwork", host: "disabled by this object", wanted: "keep" };
+    if (records.length)
+      return records.flatMap((r) => {
+        const step = restoreDefaultNetworkStep(r);
+        return step ? [withFields(step, restore)] : [];
+      });
     checkBridgeClash(spec, fact);
     return [];
   }
   if (!fact.defined || (!fact.active && !fact.autostart)) return [];
   // Turned on again by hand: turned off again, the first record still says what to give back.
-  return [disableStep(fact, { record: records.length === 0 })];
+  const host = [fact.active ? "running" : "stopped", fact.autostart ? "autostarted" : ""].filter(Boolean);
+  return [
+    withFields(disableStep(fact, { record: records.length === 0 }), {
+      path: "spec.libvirtDefaultNetwork",
+      host: host.join(", "),
+      wanted: "disabled (stopped, no autostart)",
+    }),
+  ];
 }
 
 function checkBridgeClash(spec: LabManagerSpec, fact: DefaultNetworkFact): void {

@@ -1,6 +1,6 @@
 import type { LabManagerSpec } from "../../api/labmanager.js";
-import { PlanBlocked, type OwnedResource, type Step } from "../types.js";
-import { bridgeDifferences, bridgeStep, carriedGateway, guardLifeline } from "./bridges.js";
+import { PlanBlocked, withFields, type HostField, type OwnedResource, type Step } from "../types.js";
+import { bridgeDifferences, bridgeFields, bridgeStep, carriedGateway, guardLifeline } from "./bridges.js";
 import { bridgeFiles } from "./bridge-files.js";
 import { planDefaultNetwork } from "./default-network.js";
 import {
@@ -141,7 +141,8 @@ function planRepositories(p: PlanCtx): Step[] {
   const qemuRepo = newerQemuPackage(major);
   const upgradeQemu = major === 8 && !!qemuRepo && missing.includes(qemuRepo) && installed.has("qemu-kvm");
   const d = drift(p, `repository packages removed: ${missing.join(" ")}`);
-  return [repositoriesStep(elPm(p), missing, { upgradeQemu, ...(d ? { drift: d } : {}) })];
+  const step = repositoriesStep(elPm(p), missing, { upgradeQemu, ...(d ? { drift: d } : {}) });
+  return [withFields(step, missingPackages("spec.repositories", missing))];
 }
 
 function planPackages(p: PlanCtx): Step[] {
@@ -161,7 +162,16 @@ function planPackages(p: PlanCtx): Step[] {
     ...(onUpgraded ? { onUpgraded } : {}),
   });
   const d = missing.length ? drift(p, `packages removed: ${missing.join(" ")}`) : undefined;
-  return [d ? { ...step, drift: d } : step];
+  const fields = [
+    ...(missing.length ? [missingPackages("spec.packages", missing)] : []),
+    ...(upgrade ? [{ path: "spec.upgrade", host: "not upgraded by this object yet", wanted: "true" }] : []),
+  ];
+  return [withFields(d ? { ...step, drift: d } : step, ...fields)];
+}
+
+/** Packages a step installs, as the field they come from (the base set of the family too). */
+function missingPackages(path: string, missing: readonly string[]): HostField {
+  return { path, host: `not installed: ${missing.join(" ")}`, wanted: "installed" };
 }
 
 function planSystem(p: PlanCtx): Step[] {
@@ -169,7 +179,8 @@ function planSystem(p: PlanCtx): Step[] {
   if (p.facts.timezone !== p.spec.timezone) {
     const s = timezoneStep(p.spec.timezone, p.facts.timezone);
     const d = drift(p, `timezone changed to ${p.facts.timezone}`);
-    steps.push(d ? { ...s, drift: d } : s);
+    const field = { path: "spec.timezone", host: p.facts.timezone || "none", wanted: p.spec.timezone };
+    steps.push(withFields(d ? { ...s, drift: d } : s, field));
   }
   const { libvirtd, libvirtdSocket, virtlogd } = p.facts.services;
   // CentOS 7's libvirtd has no socket unit; EL 8+ and Debian socket-activate it.
@@ -197,7 +208,7 @@ function planBridges(p: PlanCtx): Step[] {
   const existing = Object.keys(p.facts.files);
   const wanted = new Set(p.spec.bridges.flatMap((b) => bridgeFiles(p.family, b).map((f) => f.path)));
   const steps: Step[] = [];
-  for (const b of p.spec.bridges) {
+  for (const [i, b] of p.spec.bridges.entries()) {
     const main = p.family === "debian" ? networkdNetdev(b.name) : nmBridge(b.name);
     const prefix = main.replace(/\.(netdev|nmconnection)$/, "-");
     const members = `${NETWORKD_DIR}/${NETWORKD_MEMBER_PREFIX}${b.name}-`;
@@ -213,15 +224,26 @@ function planBridges(p: PlanCtx): Step[] {
     const why = bridgeDifferences(p.family, b, p.facts, stale);
     if (why.length === 0) continue;
     const gateway = carriedGateway(b, p.facts);
-    steps.push(
-      bridgeStep(p.family, b, why, { create: !present, stale, gateway, drift: drift(p, why.join("; ")) }),
-    );
+    const step = bridgeStep(p.family, b, why, {
+      create: !present,
+      stale,
+      gateway,
+      drift: drift(p, why.join("; ")),
+    });
+    steps.push(withFields(step, ...bridgeFields(`spec.bridges[${i}]`, b, p.facts, why)));
   }
   steps.push(...planRetiredBridges(p));
   const names = qemuBridges(p);
   const allowed = new Set(p.facts.qemuBridgeAllows);
   const missing = names.filter((n) => !allowed.has(n));
-  if (missing.length) steps.push(qemuBridgeStep(qemuBridgeConf(p.family), missing));
+  if (missing.length) {
+    const field = {
+      path: "spec.qemuBridgeAllow",
+      host: `allowed: ${p.facts.qemuBridgeAllows.join(" ") || "none"}`,
+      wanted: `allowed: ${names.join(" ")}`,
+    };
+    steps.push(withFields(qemuBridgeStep(qemuBridgeConf(p.family), missing), field));
+  }
   return steps;
 }
 
@@ -241,6 +263,13 @@ function planRetiredBridges(p: PlanCtx): Step[] {
       id: `bridge/${o.name}/remove`,
       description: `remove bridge ${o.name} and its persistent configuration (no longer in spec.bridges)`,
       releases: o,
+      fields: [
+        {
+          path: "spec.bridges",
+          host: `bridge ${o.name} (made by this object)`,
+          wanted: `no bridge ${o.name}`,
+        },
+      ],
     }));
 }
 
@@ -261,7 +290,9 @@ function planVbmc(p: PlanCtx): Step[] {
   const steps: Step[] = [];
   const current = p.facts.vbmcVersion;
   if (current !== vbmc.version) {
-    steps.push(vbmcInstallStep(vbmc, current, !current && !(VBMCD_UNIT in p.facts.files)));
+    const step = vbmcInstallStep(vbmc, current, !current && !(VBMCD_UNIT in p.facts.files));
+    const field = { path: "spec.virtualBMC.version", host: current || "not installed", wanted: vbmc.version };
+    steps.push(withFields(step, field));
   }
   const why: string[] = [];
   if (steps.length) why.push("new version");
@@ -270,7 +301,17 @@ function planVbmc(p: PlanCtx): Step[] {
   if (fileDiffers(p.facts, VBMCD_UNIT, vbmcdUnit(vbmc), "644")) why.push(`${VBMCD_UNIT} differs`);
   const svc = p.facts.services.vbmcd;
   if (!isRunning(svc)) why.push(`vbmcd ${svc.active}/${svc.enabled}`);
-  if (why.length) steps.push(vbmcServiceStep(vbmc, why.join("; "), drift(p, why.join("; "))));
+  if (why.length) {
+    // A new version is spec.virtualBMC.version's field, on the install step.
+    const onHost = why.filter((w) => w !== "new version");
+    const field = {
+      path: "spec.virtualBMC",
+      host: onHost.join("; "),
+      wanted: "vbmcd configured as specified and running",
+    };
+    const step = vbmcServiceStep(vbmc, why.join("; "), drift(p, why.join("; ")));
+    steps.push(onHost.length ? withFields(step, field) : step);
+  }
   return steps;
 }
 
@@ -290,6 +331,7 @@ function planVbmcRemoval(p: PlanCtx): Step[] {
       id: "virtualbmc/remove",
       description: "stop and remove vbmcd (spec.virtualBMC.enabled is false)",
       releases: vbmcd,
+      fields: [{ path: "spec.virtualBMC.enabled", host: "vbmcd installed by this object", wanted: "false" }],
     },
   ];
 }
@@ -322,10 +364,25 @@ function planUser(p: PlanCtx): Step[] {
       `user/${user.name}/sudoers/adopt`,
     ),
   ];
-  if (!u.exists || !u.hasPassword) steps.push(userStep(user, p.inputs.managerPassword, !u.exists));
+  const password = { path: "spec.user.passwordRef", wanted: "the referenced password" };
+  if (!u.exists)
+    steps.push(
+      withFields(userStep(user, p.inputs.managerPassword, true), {
+        path: "spec.user.name",
+        host: `no user ${user.name}`,
+        wanted: user.name,
+      }),
+    );
+  else if (!u.hasPassword)
+    steps.push(
+      withFields(userStep(user, p.inputs.managerPassword, false), { ...password, host: "no password" }),
+    );
   else if (u.passwordCheck === "differs")
     steps.push(
-      passwordStep(user.name, p.inputs.managerPassword, drift(p, `password of ${user.name} changed`)),
+      withFields(
+        passwordStep(user.name, p.inputs.managerPassword, drift(p, `password of ${user.name} changed`)),
+        { ...password, host: "another password" },
+      ),
     );
   if (!user.sudo && sudoers in p.facts.files && isOwned(p.ownership, { kind: "sudoers", name: sudoers }))
     steps.push({
@@ -333,21 +390,43 @@ function planUser(p: PlanCtx): Step[] {
       id: `sudoers/${user.name}/remove`,
       description: `remove ${sudoers} (spec.user.sudo is false)`,
       releases: { kind: "sudoers", name: sudoers },
+      fields: [{ path: "spec.user.sudo", host: `${sudoers} present`, wanted: "false" }],
     });
   if (user.sudo && fileDiffers(p.facts, sudoers, sudoersContent(user.name), "440")) {
     const create = !(sudoers in p.facts.files);
-    steps.push(
-      sudoersStep(user.name, create, drift(p, create ? `${sudoers} missing` : `${sudoers} changed`)),
+    const host = create ? `${sudoers} missing` : `${sudoers} differs`;
+    const step = sudoersStep(
+      user.name,
+      create,
+      drift(p, create ? `${sudoers} missing` : `${sudoers} changed`),
     );
+    steps.push(withFields(step, { path: "spec.user.sudo", host, wanted: "true" }));
   }
   const othersX = u.exists && (parseInt(u.homeMode || "0", 8) & 0o001) !== 0;
   if (user.homeReadableByQemu && !othersX)
-    steps.push(homeModeStep(user.name, u.home || `~${user.name}`, u.homeMode || "new"));
+    steps.push(
+      withFields(homeModeStep(user.name, u.home || `~${user.name}`, u.homeMode || "new"), {
+        path: "spec.user.homeReadableByQemu",
+        host: u.exists ? `home mode ${u.homeMode || "unknown"}` : "no home yet",
+        wanted: "true (others may enter it)",
+      }),
+    );
   if (!u.authorizedKeys.includes(sha256(keyIdentity(p.inputs.managerPublicKey)))) {
     steps.push(authorizedKeyStep(user.name, p.inputs.managerPublicKey));
   }
-  if (user.shellRc && u.rcBlock !== sha256(shellRcBlock())) steps.push(shellRcStep(user.name));
-  if (!user.shellRc && u.rcBlock) steps.push(shellRcRemovalStep(user.name));
+  const rc = { path: "spec.user.shellRc" };
+  if (user.shellRc && u.rcBlock !== sha256(shellRcBlock()))
+    steps.push(
+      withFields(shellRcStep(user.name), {
+        ...rc,
+        host: u.rcBlock ? "another block" : "no block",
+        wanted: "true",
+      }),
+    );
+  if (!user.shellRc && u.rcBlock)
+    steps.push(
+      withFields(shellRcRemovalStep(user.name), { ...rc, host: "our block present", wanted: "false" }),
+    );
   return [...steps, ...planOpenstackClients(p)];
 }
 
@@ -355,13 +434,31 @@ function planUser(p: PlanCtx): Step[] {
 function planOpenstackClients(p: PlanCtx): Step[] {
   const { user } = p.spec;
   const { openstack, heat } = p.facts.user.openstackClients;
+  const installed = [openstack ? "openstack" : "", heat ? "heat" : ""].filter(Boolean).join(" and ");
+  const field = {
+    path: "spec.user.openstackClients",
+    host: installed ? `${installed} installed` : "not installed",
+  };
   if (user.openstackClients)
     return openstack && heat
       ? []
-      : [openstackClientsStep(user.name, drift(p, `the OpenStack clients of ${user.name} are missing`))];
+      : [
+          withFields(
+            openstackClientsStep(user.name, drift(p, `the OpenStack clients of ${user.name} are missing`)),
+            {
+              ...field,
+              wanted: "true",
+            },
+          ),
+        ];
   const ours = isOwned(p.ownership, { kind: "openstack-clients", name: user.name });
   return ours && (openstack || heat)
-    ? [openstackClientsRemovalStep(user.name, "spec.user.openstackClients is false")]
+    ? [
+        withFields(openstackClientsRemovalStep(user.name, "spec.user.openstackClients is false"), {
+          ...field,
+          wanted: "false",
+        }),
+      ]
     : [];
 }
 
@@ -370,7 +467,13 @@ function planHook(p: PlanCtx): Step[] {
   const script = networkHookScript(p.spec);
   if (!fileDiffers(p.facts, NETWORK_HOOK, script, "755")) return [];
   const d = drift(p, `${NETWORK_HOOK} changed or missing`);
-  return [networkHookStep(script, { create: !(NETWORK_HOOK in p.facts.files), ...(d ? { drift: d } : {}) })];
+  const create = !(NETWORK_HOOK in p.facts.files);
+  const field = {
+    path: "spec.networkHook",
+    host: `${NETWORK_HOOK} ${create ? "missing" : "differs"}`,
+    wanted: "installed as specified",
+  };
+  return [withFields(networkHookStep(script, { create, ...(d ? { drift: d } : {}) }), field)];
 }
 
 /** spec.networkHook.enabled turned false: the hook script this object installed is removed. */
@@ -382,6 +485,13 @@ function planHookRemoval(p: PlanCtx): Step[] {
       ...networkHookCleanupStep(p.spec.networkHook.configFile),
       id: "libvirt-network-hook/remove",
       releases: hook,
+      fields: [
+        {
+          path: "spec.networkHook.enabled",
+          host: `${NETWORK_HOOK} installed by this object`,
+          wanted: "false",
+        },
+      ],
     },
   ];
 }

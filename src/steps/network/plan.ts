@@ -1,11 +1,12 @@
 import type { LibvirtNetwork } from "../../api/index.js";
 import { formatSubnet, subnetOf, subnetsOverlap } from "../../manifests/ipv4.js";
 import { libvirtNetworkName, renderNetworkXml } from "../../render/libvirt-network.js";
-import { PlanBlocked, type Step } from "../types.js";
+import { PlanBlocked, withFields, type Step } from "../types.js";
 import { diffNetwork, type NetworkDiff } from "./diff.js";
 import { stampedBy } from "./cleanup.js";
 import { hookSubnetsOf, parseNetworkConfig, type NetworkConfig, type NetworkFacts } from "./facts.js";
 import { hookPlan, hookRemovalPlan, type HookOptions } from "./hook.js";
+import { networkFields } from "./host-fields.js";
 import { ctlStep, defineStep, liveUpdateStep } from "./steps.js";
 import { parseXml } from "./xml.js";
 
@@ -103,12 +104,17 @@ function planSpec(p: PlanCtx): Step[] {
   const { net, facts } = p;
   if (!facts.exists) return planCreate(p);
   const restamp = checkOwnership(net, facts);
-  const diff = diffNetwork(desiredConfig(net), facts.config ?? parseNetworkConfig(parseXml("<network/>")));
+  const want = desiredConfig(net);
+  const have = facts.config ?? parseNetworkConfig(parseXml("<network/>"));
+  const diff = diffNetwork(want, have);
   let steps: Step[];
   if (diff.restart.length > 0 && facts.active) steps = planRestart(p, diff);
   else if (!facts.active) steps = planInactive(p, diff, restamp);
   else steps = planLive(p, diff, restamp);
-  return [...steps, ...planAutostart(p)];
+  // The fields go with the first step: the one that starts bringing the definition over.
+  const [first, ...rest] = steps;
+  const fields = networkFields(want, have);
+  return [...(first ? [withFields(first, ...fields), ...rest] : []), ...planAutostart(p)];
 }
 
 function desiredConfig(net: LibvirtNetwork) {
@@ -155,12 +161,16 @@ export function checkClashes(name: string, want: NetworkConfig, facts: NetworkFa
 function planCreate(p: PlanCtx): Step[] {
   checkClashes(p.name, desiredConfig(p.net), p.facts);
   const what = drift(p, "network undefined by hand");
+  const defined = { path: "spec", host: `no libvirt network ${p.name}`, wanted: `network ${p.name} defined` };
   return [
-    defineStep(
-      p.name,
-      definitionXml(p.net, ""),
-      `define libvirt network ${p.name} (${p.net.spec.mode} on bridge ${p.net.spec.bridge})`,
-      what,
+    withFields(
+      defineStep(
+        p.name,
+        definitionXml(p.net, ""),
+        `define libvirt network ${p.name} (${p.net.spec.mode} on bridge ${p.net.spec.bridge})`,
+        what,
+      ),
+      defined,
     ),
     ...hookPlan(p.name, p.net, p.facts, p.opts.hook, p.opts.wasConverged),
     ...planAutostart(p),
@@ -260,21 +270,32 @@ function planAutostart(p: PlanCtx): Step[] {
   const want = p.net.spec.autostart;
   if (p.facts.exists && p.facts.autostart === want) return [];
   if (!p.facts.exists && !want) return [];
+  const field = {
+    path: "spec.autostart",
+    host: String(p.facts.exists && p.facts.autostart),
+    wanted: String(want),
+  };
   if (want)
     return [
-      ctlStep(
-        "autostart",
-        p.name,
-        `mark libvirt network ${p.name} to start at boot`,
-        p.facts.exists ? drift(p, "autostart turned off") : undefined,
+      withFields(
+        ctlStep(
+          "autostart",
+          p.name,
+          `mark libvirt network ${p.name} to start at boot`,
+          p.facts.exists ? drift(p, "autostart turned off") : undefined,
+        ),
+        field,
       ),
     ];
   return [
-    ctlStep(
-      "no-autostart",
-      p.name,
-      `stop starting libvirt network ${p.name} at boot`,
-      drift(p, "autostart turned on"),
+    withFields(
+      ctlStep(
+        "no-autostart",
+        p.name,
+        `stop starting libvirt network ${p.name} at boot`,
+        drift(p, "autostart turned on"),
+      ),
+      field,
     ),
   ];
 }

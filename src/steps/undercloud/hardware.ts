@@ -1,4 +1,4 @@
-import { PlanBlocked, type Step } from "../types.js";
+import { PlanBlocked, withFields, type Step } from "../types.js";
 import type { DomainNic } from "./domain-xml.js";
 import type { DomainFacts, UndercloudFacts } from "./facts.js";
 import { formatBytes, sizeBytes, type DomainHardware } from "./hardware-facts.js";
@@ -70,6 +70,13 @@ const nicsText = (h: DomainHardware): string =>
   h.nics.map((n) => `${n.network}/${n.model}`).join(", ") || "none";
 
 function planNics(d: HardwareDesired, saved: DomainHardware): Step[] {
+  const steps = nicSteps(d, saved);
+  const wanted = d.nics.map((n) => `${n.network}/${n.model}`).join(", ") || "none";
+  const [first, ...rest] = steps;
+  return first ? [withFields(first, { path: "spec.nics", host: nicsText(saved), wanted }), ...rest] : [];
+}
+
+function nicSteps(d: HardwareDesired, saved: DomainHardware): Step[] {
   const steps: Step[] = [];
   const have = saved.nics;
   d.nics.forEach((want, i) => {
@@ -87,7 +94,13 @@ function planDisk(d: HardwareDesired, dom: DomainFacts): Step[] {
   const want = sizeBytes(d.diskSize);
   const have = formatBytes(dom.diskBytes);
   if (want > dom.diskBytes)
-    return [growDiskStep(d.domain, d.disk, want, d.diskSize, have, dom.state === "running")];
+    return [
+      withFields(growDiskStep(d.domain, d.disk, want, d.diskSize, have, dom.state === "running"), {
+        path: "spec.diskSize",
+        host: have,
+        wanted: d.diskSize,
+      }),
+    ];
   if (want < dom.diskBytes)
     throw new PlanBlocked(
       HardwareReasons.DiskShrinkRefused,
@@ -123,18 +136,26 @@ export function planHardware(d: HardwareDesired, facts: UndercloudFacts, dom: Do
   const changed = new Set<string>();
   const memoryKiB = d.memoryMiB * 1024;
   if (saved.vcpus !== d.vcpus || saved.maxVcpus !== d.vcpus) {
-    restart.push(vcpusStep(d.domain, d.vcpus, vcpuText(saved)));
+    const field = { path: "spec.vcpus", host: vcpuText(saved), wanted: String(d.vcpus) };
+    restart.push(withFields(vcpusStep(d.domain, d.vcpus, vcpuText(saved)), field));
     changed.add("spec.vcpus");
   }
   if (saved.memoryKiB !== memoryKiB || saved.maxMemoryKiB !== memoryKiB) {
-    restart.push(memoryStep(d.domain, d.memoryMiB, memoryText(saved)));
+    const field = { path: "spec.memoryMiB", host: memoryText(saved), wanted: `${d.memoryMiB} MiB` };
+    restart.push(withFields(memoryStep(d.domain, d.memoryMiB, memoryText(saved)), field));
     changed.add("spec.memoryMiB");
   }
   const nics = planNics(d, saved);
   if (nics.length) changed.add("spec.nics");
   const steps = [...restart, ...nics];
   if (saved.osinfoId !== osinfoId)
-    steps.push(osinfoStep(d.domain, osinfoId, saved.osinfoId ? `OS ${saved.osinfoId}` : "none"));
+    steps.push(
+      withFields(osinfoStep(d.domain, osinfoId, saved.osinfoId ? `OS ${saved.osinfoId}` : "none"), {
+        path: "spec.osVariant",
+        host: saved.osinfoId ?? "none (generic)",
+        wanted: osinfoId ?? "none (generic)",
+      }),
+    );
   steps.push(...planDisk(d, dom));
   if (dom.state !== "running") return { steps, restartFor: [], pending: [] };
   const pending = pendingFields(saved, dom.live);

@@ -1,5 +1,5 @@
 import { runScript } from "../run.js";
-import { PlanBlocked, type Step } from "../types.js";
+import { PlanBlocked, withFields, type Step } from "../types.js";
 import type { DomainNic } from "./domain-xml.js";
 import type { DomainFacts, UndercloudFacts } from "./facts.js";
 import { LIBVIRT_URI, type UndercloudPaths } from "./paths.js";
@@ -122,21 +122,25 @@ function planFresh(d: UndercloudDesired, facts: UndercloudFacts): Step[] {
     ...(d.seedInput ? { inputs: { created: d.seedInput } } : {}),
   };
   const createdAt = d.now();
+  const vm = { path: "spec", host: `no domain ${d.domain}`, wanted: `VM ${d.domain} defined and running` };
   steps.push(
-    defineStep(
-      {
-        name: d.domain,
-        virtType,
-        vcpus: d.vcpus,
-        memoryMiB: d.memoryMiB,
-        disk: d.paths.disk,
-        seed: d.paths.seed,
-        nics: d.nics,
-        stamp,
-        serialLog: d.serialLog,
-        ...(osinfoId ? { osinfoId } : {}),
-      },
-      () => createdAt,
+    withFields(
+      defineStep(
+        {
+          name: d.domain,
+          virtType,
+          vcpus: d.vcpus,
+          memoryMiB: d.memoryMiB,
+          disk: d.paths.disk,
+          seed: d.paths.seed,
+          nics: d.nics,
+          stamp,
+          serialLog: d.serialLog,
+          ...(osinfoId ? { osinfoId } : {}),
+        },
+        () => createdAt,
+      ),
+      vm,
     ),
     startStep(d.domain),
     autostartStep(d.domain),
@@ -175,10 +179,21 @@ function planExisting(d: UndercloudDesired, facts: UndercloudFacts, dom: DomainF
   steps.push(...hardware.steps);
   const restart = hardware.restartFor.length > 0 && d.updatePolicy === "Restart";
   if (restart) steps.push(restartStep(d.domain, hardware.restartFor, d.bootTimeoutSeconds));
+  const vm = { path: "spec", wanted: `VM ${d.domain} running, started at boot` };
   if (dom.state !== "running")
-    steps.push(startStep(d.domain, booted ? `domain ${d.domain} was ${dom.state}` : undefined));
+    steps.push(
+      withFields(startStep(d.domain, booted ? `domain ${d.domain} was ${dom.state}` : undefined), {
+        ...vm,
+        host: `domain ${d.domain} ${dom.state}`,
+      }),
+    );
   if (!dom.autostart)
-    steps.push(autostartStep(d.domain, booted ? `autostart of ${d.domain} was off` : undefined));
+    steps.push(
+      withFields(autostartStep(d.domain, booted ? `autostart of ${d.domain} was off` : undefined), {
+        ...vm,
+        host: `autostart of ${d.domain} off`,
+      }),
+    );
   if (!booted) steps.push(bootedStep(d, stamp, dom.stampTimes));
   else if (dom.cdroms.includes(d.paths.seed))
     steps.push(ejectSeedStep(d.domain, d.paths.seed, "the seed ISO was attached again"));

@@ -74,6 +74,24 @@ describe("labctl diff's report", () => {
     );
   });
 
+  it("text: per field the host differs in, what it has and what the spec wants, before the steps", () => {
+    const state = planned("lab", ["enable STP on public"]);
+    state.status.plannedFields = [{ path: "spec.bridges[0].stp", host: "off", wanted: "on" }];
+    const r = diffReport([applied(lm("lab", {}))], [lm("lab", {})], [state], []);
+    assert.equal(r.exitCode, 1);
+    assert.deepEqual(r.objects[0]?.hostFields, [{ path: "spec.bridges[0].stp", host: "off", wanted: "on" }]);
+    assert.equal(
+      formatDiff(r),
+      [
+        "LabManager/lab: changed",
+        "  host spec.bridges[0].stp: has off, wants on",
+        "  host: enable STP on public",
+        "1 changed",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("--kubernetes: the cluster's dry run counts too, and is printed under the object", () => {
     const a = lm("a", { address: "x" });
     const report = (c: Parameters<typeof diffReport>[4]) =>

@@ -166,6 +166,61 @@ describe("planNetwork", () => {
     assert.ok(steps.every((s) => s.id.startsWith("network/full/update/")));
   });
 
+  it("names each spec field libvirt's definition differs in, with what libvirt has (labctl diff)", () => {
+    const net = seed.full({
+      ipv4: {
+        address: "192.168.150.1/24",
+        dhcp: {
+          ranges: [{ start: "192.168.150.10", end: "192.168.150.120" }],
+          hosts: [{ mac: "52:54:00:aa:00:01", ip: "192.168.150.7", name: "tripleo" }],
+        },
+      },
+      dnsHosts: [{ ip: "192.168.150.7", hostnames: ["tripleo"] }],
+    });
+    const facts = factsOf("full", fixture("full"), { autostart: false });
+    const fields = planNetwork(net, facts, HOOK).flatMap((s) => s.fields ?? []);
+    assert.deepEqual(fields, [
+      {
+        path: "spec.ipv4.dhcp.ranges",
+        host: "192.168.150.10-192.168.150.99",
+        wanted: "192.168.150.10-192.168.150.120",
+      },
+      {
+        path: "spec.ipv4.dhcp.hosts",
+        host: "52:54:00:aa:00:01 192.168.150.5 tripleo",
+        wanted: "52:54:00:aa:00:01 192.168.150.7 tripleo",
+      },
+      {
+        path: "spec.dnsHosts",
+        host: "192.168.150.5 tripleo,tripleo.lab",
+        wanted: "192.168.150.7 tripleo",
+      },
+      { path: "spec.autostart", host: "false", wanted: "true" },
+    ]);
+    const moved = planNetwork(
+      seed.full({ bridge: "labfull2", updatePolicy: "Restart" }),
+      factsOf("full", fixture("full")),
+      HOOK,
+    );
+    assert.deepEqual(
+      moved.flatMap((s) => s.fields ?? []),
+      [{ path: "spec.bridge", host: "labfull", wanted: "labfull2" }],
+    );
+    assert.deepEqual(
+      planNetwork(seed.hypervisor(), missing("hypervisor-control-plane"), HOOK).flatMap(
+        (s) => s.fields ?? [],
+      ),
+      [
+        {
+          path: "spec",
+          host: "no libvirt network hypervisor-control-plane",
+          wanted: "network hypervisor-control-plane defined",
+        },
+        { path: "spec.autostart", host: "false", wanted: "true" },
+      ],
+    );
+  });
+
   it("refuses a bridge change under updatePolicy Manual, naming the attached domains", () => {
     const net = seed.full({ bridge: "labfull2" });
     const facts = factsOf("full", fixture("full"), {

@@ -202,6 +202,23 @@ describe("planUndercloud: editing the hardware of an existing VM", () => {
     assert.ok(!/spec\.nics/.test(err.message));
   });
 
+  it("each step names the spec field it brings the VM to, with what the VM has (labctl diff)", () => {
+    const fields = (d: ReturnType<typeof desired>, f: ReturnType<typeof vm>) =>
+      planUndercloud(d, f).flatMap((s) => s.fields ?? []);
+    assert.deepEqual(fields(desired(), vm()), []);
+    assert.deepEqual(
+      fields(desired({ vcpus: 6, memoryMiB: 20000 }), vm({ osinfo: "http://centos.org/centos/6.10" })),
+      [
+        { path: "spec.vcpus", host: "4", wanted: "6" },
+        { path: "spec.memoryMiB", host: "16000 MiB", wanted: "20000 MiB" },
+        { path: "spec.osVariant", host: "http://centos.org/centos/6.10", wanted: CENTOS7 },
+      ],
+    );
+    assert.deepEqual(fields(desired(), vm({}, null, { state: "shut off" })), [
+      { path: "spec", host: "domain tripleo shut off", wanted: "VM tripleo running, started at boot" },
+    ]);
+  });
+
   it("a restart by hand (live = saved) clears RestartRequired", () => {
     const both = { vcpus: 6 };
     assert.deepEqual(planUndercloud(desired({ vcpus: 6 }), vm(both, both)), []);
