@@ -276,6 +276,30 @@ describe(
     );
 
     test(
+      "a VM destroyed by hand is started again from libvirt's domain event, not the 10 m resync",
+      { timeout: 5 * 60_000 },
+      async () => {
+        const started = Date.now();
+        await on(["virsh", "destroy", DOMAIN]);
+        await eventually(
+          async () => (/^running/.test(await on(["virsh", "domstate", DOMAIN])) ? true : undefined),
+          120_000,
+          output,
+        );
+        const seconds = (Date.now() - started) / 1000;
+        assert.ok(seconds < 120, `started again after ${seconds} s`);
+        const repaired = async () => {
+          const events = await get("events");
+          return (events.items as { reason: string; message: string }[]).some(
+            (e) => e.reason === "DriftRepaired" && e.message.includes(`domain ${DOMAIN} was shut off`),
+          );
+        };
+        await eventually(repaired, 30_000, output);
+        console.log(`# VM destroyed by hand, running again after ${seconds.toFixed(1)} s`);
+      },
+    );
+
+    test(
       "kubectl delete removes the VM with its disk and seed; the networks and the base image stay",
       { timeout: 10 * 60_000 },
       async () => {

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { libvirtNetwork } from "../../../../src/api/index.js";
 import { createLogger } from "../../../../src/log.js";
 import { EventWatcher, type EventWatcherOptions } from "../../../../src/remote/event-watcher.js";
-import { NET_EVENT_ARGV, networkEvents, parseLibvirtEvent } from "../../../../src/steps/network/events.js";
+import { parseLibvirtEvent } from "../../../../src/steps/libvirt-events.js";
+import { NET_EVENT_ARGV, networkEvents } from "../../../../src/steps/network/events.js";
 import type { RemoteHost, RemoteStream } from "../../../../src/remote/types.js";
 import { RecordingHost } from "./support.js";
 
