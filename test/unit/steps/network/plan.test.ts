@@ -19,6 +19,19 @@ function blocked(fn: () => unknown, reason: string, message: RegExp): void {
   });
 }
 
+/** The full network with a DHCP range, a DHCP host and a DNS host changed. */
+const dhcpAndDnsEdited = () =>
+  seed.full({
+    ipv4: {
+      address: "192.168.150.1/24",
+      dhcp: {
+        ranges: [{ start: "192.168.150.10", end: "192.168.150.120" }],
+        hosts: [{ mac: "52:54:00:aa:00:01", ip: "192.168.150.7", name: "tripleo" }],
+      },
+    },
+    dnsHosts: [{ ip: "192.168.150.7", hostnames: ["tripleo"] }],
+  });
+
 describe("planNetwork", () => {
   it("defines, autostarts and starts a missing network, stamped as ours", async () => {
     const net = seed.hypervisor();
@@ -142,16 +155,7 @@ describe("planNetwork", () => {
   });
 
   it("changes, removes and re-ranges DHCP and DNS entries live, deletions first", () => {
-    const net = seed.full({
-      ipv4: {
-        address: "192.168.150.1/24",
-        dhcp: {
-          ranges: [{ start: "192.168.150.10", end: "192.168.150.120" }],
-          hosts: [{ mac: "52:54:00:aa:00:01", ip: "192.168.150.7", name: "tripleo" }],
-        },
-      },
-      dnsHosts: [{ ip: "192.168.150.7", hostnames: ["tripleo"] }],
-    });
+    const net = dhcpAndDnsEdited();
     const steps = planNetwork(net, factsOf("full", fixture("full")), HOOK);
     assert.deepEqual(
       steps.map((s) => s.description.replace(/ on network full.*/, "")),
@@ -167,16 +171,7 @@ describe("planNetwork", () => {
   });
 
   it("names each spec field libvirt's definition differs in, with what libvirt has (labctl diff)", () => {
-    const net = seed.full({
-      ipv4: {
-        address: "192.168.150.1/24",
-        dhcp: {
-          ranges: [{ start: "192.168.150.10", end: "192.168.150.120" }],
-          hosts: [{ mac: "52:54:00:aa:00:01", ip: "192.168.150.7", name: "tripleo" }],
-        },
-      },
-      dnsHosts: [{ ip: "192.168.150.7", hostnames: ["tripleo"] }],
-    });
+    const net = dhcpAndDnsEdited();
     const facts = factsOf("full", fixture("full"), { autostart: false });
     const fields = planNetwork(net, facts, HOOK).flatMap((s) => s.fields ?? []);
     assert.deepEqual(fields, [
