@@ -1,4 +1,5 @@
 import { bash, POLL_UNTIL } from "../bash.js";
+import { VIRSH_BATCH } from "../network/observe-script.js";
 
 /**
  * A bash function for observe scripts: `probe_kvm URI EXISTS [IMAGE]` sets $kvm (true|false),
@@ -56,34 +57,48 @@ export const KVM_PROBE =
  * The address is the DHCP lease of the first NIC's MAC (from the saved definition). The
  * saved and (when running) live definitions are printed whole: the plan reads the vCPUs,
  * memory, NICs and libosinfo id from them, and a restart pending is where they differ.
+ * Every virsh question in one virsh process (VIRSH_BATCH), the answers read with builtins
+ * and the JSON printed piece by piece: each "$(...)" forks a subshell.
  */
 export const OBSERVE_UNDERCLOUD =
   KVM_PROBE +
+  VIRSH_BATCH +
   bash`set -u
 uri=$1 dom=$2 ns=$3 disk=$4 seed=$5 base=$6 baseSum=$7 marker=$8 osVariant=\${9:-}
 js() { local s=$1; s=\${s//\\/\\\\}; s=\${s//\"/\\\"}; s=\${s//$'\n'/\\n}; s=\${s//$'\t'/\\t}; s=\${s//$'\r'/}; printf '"%s"' "$s"; }
 jarr() { local first=1 x; printf '['; for x in "$@"; do [ $first = 1 ] || printf ','; first=0; js "$x"; done; printf ']'; }
 jbool() { if "$@" >/dev/null 2>&1; then printf true; else printf false; fi; }
-v() { virsh -q -c "$uri" "$@"; }
-err=$(v uri 2>&1 >/dev/null) || { echo "libvirt at $uri does not answer: $err" >&2; exit 3; }
+
+# The live definition and the lease are asked for whatever the state (cheap, and "" when
+# the domain is not running or has no lease); only what the original questions used is kept.
+vq d "$dom"; vq u "$ns"; vq k "$disk"
+virsh_batch uri "dominfo --domain $d" "metadata --domain $d --uri $u" "domiflist --domain $d --inactive" \
+  "domblklist --domain $d --inactive --details" "dumpxml --domain $d --inactive" "dumpxml --domain $d" \
+  "domblkinfo --domain $d $k" "domifaddr --domain $d --source lease"
+[ -n "\${out[0]:-}" ] || virsh_unanswered
 
 exists=false state= autostart=false persistent=false metadata= address=
 macs=() cdroms=() savedXml= liveXml= diskBytes=
-if info=$(v dominfo --domain "$dom" 2>/dev/null); then
+if [ -n "\${out[1]:-}" ]; then
   exists=true
-  field() { awk -F': *' -v k="$1" '$1==k {print $2}' <<<"$info"; }
-  state=$(field State)
-  [ "$(field Autostart)" = enable ] && autostart=true
-  [ "$(field Persistent)" = yes ] && persistent=true
-  metadata=$(v metadata --domain "$dom" --uri "$ns" 2>/dev/null) || metadata=
-  mapfile -t macs < <(v domiflist --domain "$dom" --inactive 2>/dev/null | awk 'NF >= 5 {print $5}')
-  mapfile -t cdroms < <(v domblklist --domain "$dom" --inactive --details 2>/dev/null | awk '$2=="cdrom" {print ($4 == "" ? "-" : $4)}')
-  savedXml=$(v dumpxml --domain "$dom" --inactive 2>/dev/null) || savedXml=
-  if [ "$state" = running ]; then liveXml=$(v dumpxml --domain "$dom" 2>/dev/null) || liveXml=; fi
-  diskBytes=$(v domblkinfo --domain "$dom" "$disk" 2>/dev/null | awk '$1=="Capacity:" {print $2; exit}')
+  virsh_fields "\${out[1]}"
+  state=\${field[State]:-}
+  [ "\${field[Autostart]:-}" = enable ] && autostart=true
+  [ "\${field[Persistent]:-}" = yes ] && persistent=true
+  metadata=\${out[2]:-}
+  # domiflist: Interface Type Source Model MAC; domblklist --details: Type Device Target Source.
+  while read -r _ _ _ _ mac _; do [ -z "$mac" ] || macs+=("$mac"); done <<<"\${out[3]:-}"
+  while read -r _ device _ source _; do [ "$device" != cdrom ] || cdroms+=("\${source:--}"); done <<<"\${out[4]:-}"
+  savedXml=\${out[5]:-}
+  [ "$state" != running ] || liveXml=\${out[6]:-}
+  while read -r name value _; do [ "$name" != Capacity: ] || { diskBytes=$value; break; }; done <<<"\${out[7]:-}"
+  # domifaddr --source lease: Name MAC Protocol Address/prefix.
   if [ \${#macs[@]} -gt 0 ]; then
-    address=$(v domifaddr --domain "$dom" --source lease 2>/dev/null |
-      awk -v m="\${macs[0],,}" 'tolower($2)==m && $3=="ipv4" {sub(/\/.*/, "", $4); print $4; exit}')
+    while read -r _ mac protocol addr _; do
+      [ "\${mac,,}" = "\${macs[0],,}" ] && [ "$protocol" = ipv4 ] || continue
+      address=\${addr%%/*}
+      break
+    done <<<"\${out[8]:-}"
   fi
 fi
 
@@ -95,22 +110,34 @@ if [ -d /usr/share/osinfo/os ]; then
   osinfoDb=true
   if [ -n "$osVariant" ]; then
     osFile=$(grep -rlF --include='*.xml' "<short-id>$osVariant</short-id>" /usr/share/osinfo/os 2>/dev/null | head -n1)
-    [ -z "$osFile" ] || osinfoId=$(sed -n 's:.*<os id="\([^"]*\)".*:\1:p' "$osFile" | head -n1)
+    # The first <os id="..."> line (the last such tag on it, as sed 's:.*<os id=...' took it).
+    osIdLine='.*<os id="([^"]*)"'
+    if [ -n "$osFile" ]; then
+      while IFS= read -r line || [ -n "$line" ]; do
+        [[ $line =~ $osIdLine ]] || continue
+        osinfoId=\${BASH_REMATCH[1]}
+        break
+      done 2>/dev/null <"$osFile"
+    fi
   fi
 fi
 
+# The checksum file's first word; the marker's first line within its first 512 bytes.
 baseSumValue=
-[ -r "$baseSum" ] && baseSumValue=$(awk 'NR==1 {print $1}' "$baseSum")
-
-printf '{"kvm":%s,"kvmDetail":%s,"kvmProbedImage":%s,"domain":{"exists":%s,"state":%s,"autostart":%s,"persistent":%s,' \
-  $kvm "$(js "$kvmDetail")" $kvmProbedImage $exists "$(js "$state")" $autostart $persistent
-printf '"metadata":%s,"macs":%s,"cdroms":%s,"address":%s,' \
-  "$(js "$metadata")" "$(jarr "\${macs[@]}")" "$(jarr "\${cdroms[@]}")" "$(js "$address")"
-printf '"savedXml":%s,"liveXml":%s,"diskBytes":%s},"osinfo":{"db":%s,"id":%s},' \
-  "$(js "$savedXml")" "$(js "$liveXml")" "$(js "$diskBytes")" $osinfoDb "$(js "$osinfoId")"
+[ -r "$baseSum" ] && read -r baseSumValue _ 2>/dev/null <"$baseSum"
 markerOwner=
-[ -f "$marker" ] && markerOwner=$(head -c 512 "$marker" | head -n1)
+firstLineOf512() { local LC_ALL=C; IFS= read -r -N 512 markerOwner 2>/dev/null <"$1"; markerOwner=\${markerOwner%%$'\n'*}; }
+[ -f "$marker" ] && firstLineOf512 "$marker"
 
-printf '"files":{"disk":%s,"seed":%s,"base":%s,"baseChecksum":%s,"ownerMarker":%s,"markerOwner":%s}}\n' \
-  "$(jbool test -e "$disk")" "$(jbool test -e "$seed")" "$(jbool test -f "$base")" "$(js "$baseSumValue")" "$(jbool test -f "$marker")" "$(js "$markerOwner")"
+printf '{"kvm":%s,"kvmDetail":' $kvm; js "$kvmDetail"
+printf ',"kvmProbedImage":%s,"domain":{"exists":%s,"state":' $kvmProbedImage $exists; js "$state"
+printf ',"autostart":%s,"persistent":%s,"metadata":' $autostart $persistent; js "$metadata"
+printf ',"macs":'; jarr "\${macs[@]}"; printf ',"cdroms":'; jarr "\${cdroms[@]}"
+printf ',"address":'; js "$address"; printf ',"savedXml":'; js "$savedXml"
+printf ',"liveXml":'; js "$liveXml"; printf ',"diskBytes":'; js "$diskBytes"
+printf '},"osinfo":{"db":%s,"id":' $osinfoDb; js "$osinfoId"
+printf '},"files":{"disk":'; jbool test -e "$disk"; printf ',"seed":'; jbool test -e "$seed"
+printf ',"base":'; jbool test -f "$base"; printf ',"baseChecksum":'; js "$baseSumValue"
+printf ',"ownerMarker":'; jbool test -f "$marker"; printf ',"markerOwner":'; js "$markerOwner"
+printf '}}\n'
 `;

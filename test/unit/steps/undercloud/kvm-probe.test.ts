@@ -1,6 +1,7 @@
 /**
- * The observe script's KVM probe, run for real by bash with stand-ins for virsh and the
- * emulator on PATH (a test double: no libvirt on the test machine). /dev/kvm is the real one.
+ * The observe script's KVM probe, run for real by bash with stand-ins for virsh (answering
+ * from a recording, ../recorded-manager.ts) and the emulator on PATH (a test double: no
+ * libvirt on the test machine). /dev/kvm is the real one.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -12,6 +13,7 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { rawUndercloudFacts, undercloudFacts } from "../../../../src/steps/undercloud/facts.js";
 import { OBSERVE_UNDERCLOUD } from "../../../../src/steps/undercloud/observe-script.js";
+import { recordedManager, type RecordedCall } from "../recorded-manager.js";
 
 const run = promisify(execFile);
 const KVM = existsSync("/dev/kvm");
@@ -26,17 +28,22 @@ describe("the KVM probe of the undercloud observe script (stand-in virsh and emu
   });
 
   async function observe(emulator: string, domainExists = false) {
-    const virsh = `#!/bin/bash
-args=" $* "
-case $args in
-  *" uri "*) exit 0 ;;
-  *" dominfo "*) ${domainExists ? 'printf "State: running\\nAutostart: enable\\nPersistent: yes\\n"; exit 0' : "exit 1"} ;;
-  *" domcapabilities "*) echo "<domainCapabilities><path>${dir}/emulator</path></domainCapabilities>"; exit 0 ;;
-  *) exit 0 ;;
-esac`;
-    await writeFile(join(dir, "virsh"), virsh);
+    const virsh = (argv: string[], stdout: string, rc = 0): RecordedCall => ({
+      tool: "virsh",
+      argv: ["-q", "-c", "qemu:///system", ...argv],
+      stdout,
+      rc,
+    });
+    const dominfo = "State:          running\nAutostart:      enable\nPersistent:     yes\n";
+    const env = await recordedManager(dir, [
+      virsh(["uri"], "qemu:///system\n"),
+      virsh(["dominfo", "--domain", "vm"], domainExists ? dominfo : "", domainExists ? 0 : 1),
+      virsh(
+        ["domcapabilities", "--virttype", "kvm"],
+        `<domainCapabilities><path>${dir}/emulator</path></domainCapabilities>\n`,
+      ),
+    ]);
     await writeFile(join(dir, "emulator"), `#!/bin/bash\n${emulator}\n`);
-    await chmod(join(dir, "virsh"), 0o755);
     await chmod(join(dir, "emulator"), 0o755);
     const { stdout } = await run(
       "bash",
@@ -53,7 +60,7 @@ esac`;
         "/nonexistent/c",
         "/nonexistent/m",
       ],
-      { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } },
+      { env: { ...process.env, ...env } },
     );
     return undercloudFacts(rawUndercloudFacts.parse(JSON.parse(stdout)));
   }
