@@ -12,6 +12,7 @@ import { benchDriftLatency } from "./drift-latency.js";
 import { benchNoopReconcile } from "./noop-reconcile.js";
 import { benchScale } from "./scale.js";
 import { benchDriftServices } from "./drift-services.js";
+import { benchDriftFiles } from "./drift-files.js";
 import { benchWatchLatency } from "./watch-latency.js";
 import { benchCliStartup } from "./cli-startup.js";
 import { benchObserveCost } from "./observe-cost.js";
@@ -25,6 +26,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "noop-reconcile": () => benchNoopReconcile(5),
   scale: () => benchScale(3),
   "drift-services": () => benchDriftServices(5),
+  "drift-files": () => benchDriftFiles(5),
   "watch-latency": () => benchWatchLatency(30),
   "cli-startup": () => benchCliStartup(20),
   "observe-cost": () => benchObserveCost(10),

@@ -3,6 +3,14 @@ import type { LabManager } from "./labmanager.js";
 import type { TripleOUndercloud } from "./tripleoundercloud.js";
 import { RECONCILE_REQUESTED_AT, type ObjectKey, type SecretRef } from "./meta.js";
 
+/** An object's key: its kind, namespace and name. */
+export function keyOf(object: {
+  kind: ObjectKey["kind"];
+  metadata: { namespace: string; name: string };
+}): ObjectKey {
+  return { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+}
+
 /** The LabManager an object lives on (itself for a LabManager). */
 export function managerRefOf(object: LabObject): ObjectKey {
   const namespace = object.metadata.namespace;

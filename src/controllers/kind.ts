@@ -100,5 +100,12 @@ export interface StepTarget {
   lock: string;
 }
 
-/** A long-lived command on a Ready Manager whose lines re-queue objects of the kind on it. */
-export type HostWatch<O extends LabObject = LabObject> = LineWatch<O> & { name: string };
+/**
+ * A long-lived command on a Ready Manager whose lines re-queue objects on it: of the kind,
+ * or of `kinds` when a change there concerns others too (a file one kind writes and
+ * another reads).
+ */
+export type HostWatch<O extends LabObject = LabObject> = LineWatch<O> & {
+  name: string;
+  kinds?: readonly LabObject["kind"][];
+};

@@ -2,6 +2,7 @@ import { managerOf, type LabManager, type LibvirtNetwork } from "../api/index.js
 import { observeManager } from "../steps/labmanager/observe.js";
 import { planManager, planManagerCleanup } from "../steps/labmanager/plan.js";
 import { editsAppliedCondition, unappliedEdits } from "../steps/labmanager/unapplied.js";
+import { fileEvents } from "../steps/labmanager/file-events.js";
 import { unitEvents } from "../steps/labmanager/unit-events.js";
 import type { DesiredObjects } from "./contract.js";
 import type { KindController } from "./kind.js";
@@ -73,7 +74,10 @@ export const labManagerKind: KindController<LabManager> = {
     };
   },
 
-  watches: [{ name: "units", ...unitEvents }],
+  watches: [
+    { name: "units", ...unitEvents },
+    { name: "files", kinds: ["LabManager", "LibvirtNetwork"], ...fileEvents },
+  ],
 };
 
 /** Bridges of the LibvirtNetworks on this Manager: qemu's bridge helper may use them. */

@@ -5,7 +5,8 @@ import type { RemoteHost } from "./types.js";
 
 /** A long-lived command whose output lines say which objects to look at again. */
 export interface LineWatch<T> {
-  argv: readonly string[];
+  /** The command; a function of the candidates when what it watches depends on their specs. */
+  argv: readonly string[] | ((candidates: T[]) => readonly string[]);
   purpose: string;
   /**
    * The keys a line concerns among the candidates; called without a line after a
@@ -30,6 +31,8 @@ export interface EventWatcherOptions extends HostStreamOptions {
 export class EventWatcher<T> {
   private readonly streams: HostStreams;
   private readonly log: Logger;
+  /** The command each watched Manager's stream runs, to notice when the candidates change it. */
+  private readonly commands = new Map<string, string>();
 
   constructor(
     private readonly watch: LineWatch<T>,
@@ -40,15 +43,41 @@ export class EventWatcher<T> {
     this.log = (opts.log ?? rootLogger()).child({ component });
   }
 
-  /** Watch one Manager (no-op if watched). host may be a connector, called per attempt. */
+  /**
+   * Watch one Manager (no-op if watched with the same command; a command that the candidates
+   * changed, such as a renamed user's files, replaces the stream). host may be a connector,
+   * called per attempt.
+   */
   start(
     managerKey: string,
     host: RemoteHost | (() => Promise<RemoteHost>),
     candidatesOf: () => T[],
     enqueue: (key: ObjectKey) => void,
   ): void {
+    const argv = typeof this.watch.argv === "function" ? this.watch.argv(candidatesOf()) : this.watch.argv;
+    const command = JSON.stringify(argv);
+    const running = this.commands.get(managerKey);
+    if (running === command) return;
+    this.commands.set(managerKey, command);
+    if (running !== undefined) {
+      void this.streams.stop(managerKey).then(() => {
+        if (this.commands.get(managerKey) === command)
+          this.open(managerKey, host, argv, candidatesOf, enqueue);
+      });
+      return;
+    }
+    this.open(managerKey, host, argv, candidatesOf, enqueue);
+  }
+
+  private open(
+    managerKey: string,
+    host: RemoteHost | (() => Promise<RemoteHost>),
+    argv: readonly string[],
+    candidatesOf: () => T[],
+    enqueue: (key: ObjectKey) => void,
+  ): void {
     this.streams.start(managerKey, host, {
-      argv: this.watch.argv,
+      argv,
       purpose: this.watch.purpose,
       onLine: (line) => {
         this.opts.onLine?.(managerKey, line);
@@ -69,6 +98,8 @@ export class EventWatcher<T> {
 
   /** Stop one Manager's watch, or all of them; resolves when their streams have ended. */
   stop(managerKey?: string): Promise<void> {
+    if (managerKey === undefined) this.commands.clear();
+    else this.commands.delete(managerKey);
     return this.streams.stop(managerKey);
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  keyOf,
   keyString,
   reconcileRequestOf,
   SUSPENDED_ANNOTATION,
@@ -14,7 +15,7 @@ import type { DesiredEntry, DesiredObjects } from "../controllers/contract.js";
 export type CacheEntry = DesiredEntry;
 
 export function objectKey(object: LabObject): ObjectKey {
-  return { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+  return keyOf(object);
 }
 
 export function specHash(object: LabObject): string {

@@ -15,7 +15,8 @@ export interface HostWatches {
 }
 
 interface Watching {
-  kind: LabObject["kind"];
+  /** The kinds of the candidates its lines are matched against. */
+  kinds: readonly LabObject["kind"][];
   watcher: EventWatcher<LabObject>;
 }
 
@@ -33,7 +34,7 @@ export function watchHosts(
 ): HostWatches {
   const watching: Watching[] = Object.values(KIND_CONTROLLERS).flatMap((kind) =>
     ((kind.watches ?? []) as readonly HostWatch<LabObject>[]).map((w) => ({
-      kind: kind.kind,
+      kinds: w.kinds ?? [kind.kind],
       watcher: new EventWatcher<LabObject>(w, { ...opts, log, component: `${w.name}-events` }),
     })),
   );
@@ -51,12 +52,14 @@ export function watchHosts(
       if (stopped) return;
       const lm = entry.object as LabManager;
       const host = () => hosts.manager(lm);
-      for (const { kind, watcher } of watching) {
+      for (const { kinds, watcher } of watching) {
         const onManager = () =>
-          manager.cache
-            .list(kind)
-            .map((e) => e.object)
-            .filter((o) => managerOf(o) === id);
+          kinds.flatMap((kind) =>
+            manager.cache
+              .list(kind)
+              .map((e) => e.object)
+              .filter((o) => managerOf(o) === id),
+          );
         watcher.start(id, host, onManager, (k) => manager.enqueue(k));
       }
     })().catch((err: Error) =>

@@ -1,4 +1,4 @@
-import { keyString, type ObjectKey } from "../api/index.js";
+import { keyOf, keyString } from "../api/index.js";
 import { getCondition } from "../machines/conditions.js";
 import type { ControllerManager } from "./manager.js";
 import type { ObjectState, StateStore } from "../controllers/state.js";
@@ -66,8 +66,4 @@ async function currentStates(manager: ControllerManager, states: StateStore): Pr
     if (s) out.push(s);
   }
   return out;
-}
-
-function keyOf(o: { kind: ObjectKey["kind"]; metadata: { namespace: string; name: string } }): ObjectKey {
-  return { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
 }

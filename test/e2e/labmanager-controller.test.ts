@@ -122,6 +122,73 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
   });
 
   test(
+    "files changed by hand are repaired at once, with the resync far away (inotify on the Manager)",
+    { timeout: 5 * 60_000 },
+    async () => {
+      await renderManagerManifest(
+        sandbox,
+        sandbox.managers[0]!,
+        mf(),
+        (spec) => (spec.resyncInterval = "10m"),
+      );
+      const op = new RunningLabctl(["run", "-f", mf(), "--workspace", ws(), "--metrics-address", "off"]);
+      const sudoers = "/etc/sudoers.d/lab-operator-manager";
+      const bridgeFile = "/etc/systemd/network/50-lab-labbr0.network";
+      const keys = "/home/manager/.ssh/authorized_keys";
+      const sums = () => on(["sha256sum", sudoers, bridgeFile, keys]);
+      // The change and the files' sums right after it in one command: the repair may come
+      // before a second round trip would.
+      const changed = (change: readonly string[]) =>
+        on([
+          "sh",
+          "-c",
+          'a=$1 b=$2 c=$3; shift 3; "$@"; sha256sum "$a" "$b" "$c" 2>&1; true',
+          "sh",
+          ...[sudoers, bridgeFile, keys],
+          ...change,
+        ]);
+      try {
+        await op.waitForLog((l) => l.msg === "operator running", 60_000);
+        // The watcher runs once a reconcile found the Manager Ready (its script names
+        // inotify_add_watch); the earlier tests left the Manager converged.
+        await waitFor(
+          () =>
+            on(["pgrep", "-f", "inotify_add_watch"]).then(
+              () => true,
+              () => false,
+            ),
+          120_000,
+        );
+        const converged = await sums();
+        const repairs: Record<string, number> = {};
+        for (const [what, change] of [
+          ["sudoers deleted", ["rm", "-f", sudoers]],
+          [
+            "bridge file edited in place",
+            ["sed", "-i", "s/^\\[Match\\]$/[Match]\\n# edited by hand/", bridgeFile],
+          ],
+          ["authorized_keys emptied", ["sh", "-c", `: >${keys}`]],
+        ] as const) {
+          const t0 = performance.now();
+          assert.notEqual(await changed(change), converged, `${what}: the change took`);
+          await waitFor(async () => (await sums().catch(() => "")) === converged, 30_000).catch(() =>
+            assert.fail(`${what}: not repaired within 30 s (the resync is 10 min away)`),
+          );
+          repairs[what] = Math.round(performance.now() - t0);
+        }
+        // Our own repairs write the same files: that must not become a loop of passes.
+        const stepsBefore = op.logs.filter((l) => String(l.msg).startsWith("step started")).length;
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        const stepsAfter = op.logs.filter((l) => String(l.msg).startsWith("step started")).length;
+        assert.equal(stepsAfter, stepsBefore, "no step runs once the files are back");
+        console.log(`# file drift repaired in ms: ${JSON.stringify(repairs)}`);
+      } finally {
+        await op.stop("SIGTERM");
+      }
+    },
+  );
+
+  test(
     "an invalid edit keeps the Manager as it was and shows the error",
     { timeout: 3 * 60_000 },
     async () => {

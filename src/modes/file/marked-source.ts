@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { watch, type FSWatcher } from "chokidar";
-import { keyString, type LabObject, type ObjectKey, type Origin } from "../../api/index.js";
+import { keyOf, keyString, type LabObject, type Origin } from "../../api/index.js";
 import type { Logger } from "../../log.js";
 import type { Source, SourceHandler } from "../../sources/source.js";
 import { withMark, type Mark, type Marks } from "./marks.js";
@@ -74,8 +74,4 @@ export class MarkedSource implements Source {
       this.log.warn({ path, err: (err as Error).message }, "reading a labctl mark");
     }
   }
-}
-
-function keyOf(object: LabObject): ObjectKey {
-  return { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
 }
