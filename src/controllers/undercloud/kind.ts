@@ -10,7 +10,7 @@ import {
 import { fingerprintOf, parsePublicKeyLine } from "../../remote/hostkeys.js";
 import { libvirtNetworkName } from "../../render/libvirt-network.js";
 import { planUndercloudDeletion } from "../../steps/undercloud/cleanup.js";
-import { domainEvents } from "../../steps/undercloud/domain-events.js";
+import { domainEvents } from "../../steps/domain-events.js";
 import type { DomainNic } from "../../steps/undercloud/domain-xml.js";
 import type { UndercloudFacts } from "../../steps/undercloud/facts.js";
 import { observeUndercloud } from "../../steps/undercloud/observe.js";
@@ -97,7 +97,7 @@ export const tripleoUndercloudKind: KindController<TripleOUndercloud> = {
     };
   },
 
-  watches: [{ name: "domains", ...domainEvents }],
+  watches: [{ name: "domains", kinds: ["TripleOUndercloud", "OvercloudNodeSet"], ...domainEvents }],
 };
 
 /** The libvirt network of each NIC; each must be on the undercloud's own Manager. */

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { tripleoUndercloud, type TripleOUndercloud } from "../../../../src/api/index.js";
-import { DOMAIN_EVENT_ARGV } from "../../../../src/steps/libvirt-events.js";
-import { domainEvents } from "../../../../src/steps/undercloud/domain-events.js";
+import { tripleoUndercloud, type TripleOUndercloud } from "../../../src/api/index.js";
+import { fileURLToPath } from "node:url";
+import { loadValidManifests } from "../../../src/sources/manifestloader.js";
+import { DOMAIN_EVENT_ARGV } from "../../../src/steps/libvirt-events.js";
+import { domainEvents } from "../../../src/steps/domain-events.js";
+
+const EXAMPLE = fileURLToPath(new URL("../../../manifests/", import.meta.url));
 
 // Lines as virsh 9.0 prints them with --timestamp (libvirt's virsh-domain-event.c formats).
 const at = "2026-12-02 22:51:07.113+0000";
@@ -23,7 +27,7 @@ describe("libvirt domain events", () => {
   const affected = (line?: string) => domainEvents.affected(line, objects).map((k) => k.name);
 
   it("watch every domain event in one stream", () => {
-    assert.deepEqual([...domainEvents.argv], [...DOMAIN_EVENT_ARGV]);
+    assert.deepEqual(domainEvents.argv, DOMAIN_EVENT_ARGV);
     assert.ok(DOMAIN_EVENT_ARGV.includes("--all") && DOMAIN_EVENT_ARGV.includes("--loop"));
   });
 
@@ -53,5 +57,36 @@ describe("libvirt domain events", () => {
 
   it("on (re)connect every VM of the Manager is looked at: events may have been missed", () => {
     assert.deepEqual(affected(undefined), ["undercloud", "other"]);
+  });
+});
+
+describe("libvirt domain events of the example lab (manifests/): the undercloud and the nodes", () => {
+  const lab = async () => {
+    const { objects, errors } = await loadValidManifests([EXAMPLE]);
+    assert.deepEqual(errors, []);
+    return objects
+      .map((o) => o.object)
+      .filter((o) => o.kind === "TripleOUndercloud" || o.kind === "OvercloudNodeSet");
+  };
+  const hit = async (domain: string, event = "lifecycle", detail = "Stopped Destroyed") =>
+    domainEvents
+      .affected(`${at}: event '${event}' for domain '${domain}': ${detail}`, await lab())
+      .map((k) => `${k.kind}/${k.name}`);
+
+  it("a node stopped, undefined or given a NIC by hand re-queues its OvercloudNodeSet", async () => {
+    for (const node of ["overcloud-controller-0", "overcloud-controller-1", "overcloud-compute-0"])
+      assert.deepEqual(await hit(node), ["OvercloudNodeSet/overcloud"], node);
+    assert.deepEqual(await hit("overcloud-compute-0", "lifecycle", "Undefined Removed"), [
+      "OvercloudNodeSet/overcloud",
+    ]);
+    assert.deepEqual(await hit("overcloud-controller-1", "device-added", "net3"), [
+      "OvercloudNodeSet/overcloud",
+    ]);
+  });
+
+  it("the undercloud VM re-queues the TripleOUndercloud; a node beyond the counts, nothing", async () => {
+    assert.deepEqual(await hit("tripleo"), ["TripleOUndercloud/tripleo"]);
+    assert.deepEqual(await hit("overcloud-compute-1"), []);
+    assert.deepEqual(await hit("overcloud-controller-0", "metadata-change", "element x"), []);
   });
 });
