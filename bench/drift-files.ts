@@ -5,10 +5,11 @@
  * re-queueing the LabManager. Each repetition times change → file back (its sha256 as
  * converged), as seen from the Manager (one `ssh sha256sum` per poll, included). Needs root.
  */
-import { RunningLabctl } from "../test/e2e/support/labctl.js";
+import { runOperator } from "../test/e2e/support/labctl.js";
 import { loadavg } from "node:os";
 import { sshRun } from "../test/e2e/support/sandbox.js";
 import { startBenchLab } from "./sandbox-lab.js";
+import { pollUntil } from "./poll.js";
 import { summarize, type Summary } from "./stats.js";
 
 const RESYNC = "10m";
@@ -33,11 +34,10 @@ export async function benchDriftFiles(repetitions = 5): Promise<{
 }> {
   const lab = await startBenchLab({ count: 1, prefix: "bdfile", virtualBMC: false, resyncInterval: RESYNC });
   const on = (argv: readonly string[]) => sshRun(lab.sandbox, lab.sandbox.managers[0]!, [...argv]);
-  const args = ["run", "-f", lab.manifests, "--workspace", lab.workspace, "--metrics-address", "off"];
-  const op = new RunningLabctl(args);
+  const op = runOperator(lab.manifests, lab.workspace);
   try {
     await op.waitForLog((l) => l.msg === "operator running", 60_000);
-    await waitUntil(() => on(["pgrep", "-f", "inotify_add_watch"]).then(() => true), 120_000, "the watcher");
+    await pollUntil(() => on(["pgrep", "-f", "inotify_add_watch"]).then(() => true), 120_000, "the watcher");
     const repairMs = {} as Record<Fault, Summary>;
     for (const [name, fault] of Object.entries(FAULTS) as [Fault, (typeof FAULTS)[Fault]][]) {
       const converged = await on(["sha256sum", fault.file]);
@@ -45,7 +45,7 @@ export async function benchDriftFiles(repetitions = 5): Promise<{
       for (let i = 0; i < repetitions; i++) {
         await on(fault.change);
         const t0 = performance.now();
-        await waitUntil(async () => (await on(["sha256sum", fault.file])) === converged, 60_000, name);
+        await pollUntil(async () => (await on(["sha256sum", fault.file])) === converged, 60_000, name);
         samples.push(performance.now() - t0);
         // The repair's own late events settle before the next sample.
         await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -61,13 +61,5 @@ export async function benchDriftFiles(repetitions = 5): Promise<{
   } finally {
     await op.stop("SIGTERM");
     await lab.close();
-  }
-}
-
-/** Polls `check` (an ssh round trip each) until true; a failed check counts as false. */
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not done within ${timeoutMs} ms`);
   }
 }

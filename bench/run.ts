@@ -13,6 +13,7 @@ import { benchNoopReconcile } from "./noop-reconcile.js";
 import { benchScale } from "./scale.js";
 import { benchDriftServices } from "./drift-services.js";
 import { benchDriftFiles } from "./drift-files.js";
+import { benchDriftDomains } from "./drift-domains.js";
 import { benchWatchLatency } from "./watch-latency.js";
 import { benchCliStartup } from "./cli-startup.js";
 import { benchObserveCost } from "./observe-cost.js";
@@ -27,6 +28,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   scale: () => benchScale(3),
   "drift-services": () => benchDriftServices(5),
   "drift-files": () => benchDriftFiles(5),
+  "drift-domains": () => benchDriftDomains(5),
   "watch-latency": () => benchWatchLatency(30),
   "cli-startup": () => benchCliStartup(20),
   "observe-cost": () => benchObserveCost(10),

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { labctl, RunningLabctl } from "./support/labctl.js";
+import { labctl, runOperator, RunningLabctl } from "./support/labctl.js";
 import { argoHealth, objectOfStateRecord } from "../kubernetes/argocd.js";
 import { renderManagerManifest } from "./support/manifests.js";
 import {
@@ -131,7 +131,7 @@ describe("LabManager controller on a bare sandbox Manager", { skip: skipUnlessSa
         mf(),
         (spec) => (spec.resyncInterval = "10m"),
       );
-      const op = new RunningLabctl(["run", "-f", mf(), "--workspace", ws(), "--metrics-address", "off"]);
+      const op = runOperator(mf(), ws());
       const sudoers = "/etc/sudoers.d/lab-operator-manager";
       const bridgeFile = "/etc/systemd/network/50-lab-labbr0.network";
       const keys = "/home/manager/.ssh/authorized_keys";

@@ -11,7 +11,7 @@ import { after, before } from "node:test";
 import { promisify } from "node:util";
 import type { Condition } from "../../src/api/index.js";
 import type { ObjectState } from "../../src/controllers/state.js";
-import { RunningLabctl } from "../e2e/support/labctl.js";
+import { runOperator, type RunningLabctl } from "../e2e/support/labctl.js";
 import {
   sshRun,
   startSandbox,
@@ -38,16 +38,7 @@ export interface FaultLab {
 /** Boots the lab before the describe block's tests and tears it down after them. */
 export function faultLab(prefix: string): FaultLab {
   const lab = {
-    operator: () =>
-      new RunningLabctl([
-        "run",
-        "-f",
-        lab.manifests,
-        "--workspace",
-        lab.workspace,
-        "--metrics-address",
-        "off",
-      ]),
+    operator: () => runOperator(lab.manifests, lab.workspace),
     managerState: () => stateFile(lab.workspace, "LabManager", "manager"),
   } as FaultLab;
   before(

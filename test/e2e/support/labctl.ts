@@ -31,6 +31,11 @@ export function labctl(
   });
 }
 
+/** `labctl run` of a test lab: its manifest directory and workspace, metrics off. */
+export function runOperator(manifests: string, workspace: string): RunningLabctl {
+  return new RunningLabctl(["run", "-f", manifests, "--workspace", workspace, "--metrics-address", "off"]);
+}
+
 /** A long-running `labctl run` whose logs can be awaited. */
 export class RunningLabctl {
   readonly child: ChildProcess;
