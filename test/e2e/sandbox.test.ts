@@ -27,6 +27,25 @@ const run = promisify(execFile);
 const BUILD_AND_BOOT = { timeout: 20 * 60_000 }; // the first run builds the rootfs tarball
 const skip = skipUnlessSandboxCapable();
 
+/**
+ * systemd reached "running" in the container (it waits while boot jobs run); "degraded"
+ * fails with the failed units and their last journal lines, so a failure says which unit.
+ */
+async function assertRunning(sb: Sandbox, m: Sandbox["managers"][number]): Promise<void> {
+  const state = (
+    await sshRun(sb, m, ["systemctl", "is-system-running", "--wait"]).catch(
+      (e: { stdout?: string }) => e.stdout ?? "",
+    )
+  ).trim();
+  if (state === "running") return;
+  const failed = await sshRun(sb, m, [
+    "sh",
+    "-c",
+    "systemctl --failed --no-legend; journalctl -b -p warning -n 30 --no-pager",
+  ]);
+  assert.fail(`systemd is ${state} after the start:\n${failed}`);
+}
+
 async function ipForward(): Promise<string> {
   return (await readFile("/proc/sys/net/ipv4/ip_forward", "utf8")).trim();
 }
@@ -106,7 +125,7 @@ describe("sandbox Manager: one container", { skip }, () => {
       { ...stopped.containers[0], name, running: false, reachable: false },
     ]);
     await controlSandbox(sb, "start", name);
-    assert.equal((await sshRun(sb, sb.managers[0]!, ["systemctl", "is-system-running"])).trim(), "running");
+    await assertRunning(sb, sb.managers[0]!);
   });
 
   it("reboots a container: a fresh boot (empty /run), same pinned host key", async () => {
