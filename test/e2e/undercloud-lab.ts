@@ -109,7 +109,13 @@ export async function startUndercloudLab(
 ): Promise<UndercloudLab> {
   const { stdout } = await run("bash", [BUILD_IMAGE[options.guest ?? "imitation"]], { maxBuffer: 1 << 20 });
   const image = stdout.trim().split("\n").pop() ?? "";
-  const sandbox = await startSandbox({ count: 1, variant: "prebaked", prefix });
+  // The pid keeps two runs of one suite side by side apart; 3 digits of it, since sandbox
+  // prefixes have at most 9 characters (nspawn's veth names, vb-<name>, fit 15 bytes).
+  const sandbox = await startSandbox({
+    count: 1,
+    variant: "prebaked",
+    prefix: `${prefix}${process.pid % 1000}`,
+  });
   const manager = sandbox.managers[0]!;
   const on = (cmd: string[]): Promise<string> => sshRun(sandbox, manager, cmd);
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));

@@ -73,7 +73,7 @@ describe("TripleOUndercloud edits after the VM exists", { skip: skipUnlessSandbo
 
   before(
     async () => {
-      lab = await startUndercloudLab("ucrerun");
+      lab = await startUndercloudLab("ucrr");
       await apply("first apply (Manager, networks, VM, every guest phase)");
     },
     { timeout: 30 * 60_000 },
