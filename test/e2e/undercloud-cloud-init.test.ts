@@ -6,13 +6,19 @@
  * in the guest over the real ssh client and the workspace's ssh.config (pinned host key,
  * StrictHostKeyChecking): a non-root user whose sudo is real, its groups and key, host and
  * fully qualified names, timezone, nameserver, the password hash, cloud-init's own verdict,
- * and cloud-init disabled after the first boot. Then a shutdown and start on the Manager:
- * the same host key, cloud-init not run again, and nothing for the next apply to do.
+ * and cloud-init disabled after the first boot. Then spec.tripleo.postInstall for real: a
+ * unified diff of a file in the podman container ironic_conductor (started by the profile's
+ * install imitation from an image baked into the guest: no registry), written back with its
+ * owner and mode, the container restarted, the phase journaled; an edit of the diff re-runs
+ * only postInstalled, and a diff that applies neither way fails naming the file and changes
+ * nothing. Then a shutdown and start on the Manager: the same host key, cloud-init not run
+ * again, and nothing for the next apply to do.
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse, stringify } from "yaml";
 import { quoteArgv } from "../../src/remote/quote.js";
 import { sha512Crypt } from "../../src/steps/undercloud/password-hash.js";
 import { labctl } from "./support/labctl.js";
@@ -37,6 +43,61 @@ const CLOUD_INIT = {
   nameserver: "127.0.0.99",
   disableAfterFirstBoot: true,
 };
+/** The container and file of test/guest/build-cloud-image.sh (CONTAINER_FILE, 42422:42422 0640). */
+const CONDUCTOR = "ironic_conductor";
+const MANAGER_PY = "/usr/lib/python3/site-packages/ironic/conductor/manager.py";
+const ORIGINAL = [
+  "# lab-operator test container: ironic conductor manager (stand-in)",
+  "class ConductorManager(object):",
+  '    RPC_API_VERSION = "1.55"',
+  "    def __init__(self, host, topic):",
+  "        self.host = host",
+  "        self.topic = topic",
+  "",
+].join("\n");
+const PATCHED = ORIGINAL.replace('"1.55"', '"1.56"');
+const PATCHED_AGAIN = PATCHED.replace(
+  "self.topic = topic\n",
+  "self.topic = topic\n        self.lab = True\n",
+);
+const HEADER = "--- a/ironic/conductor/manager.py\n+++ b/ironic/conductor/manager.py\n";
+/** The original to PATCHED. */
+const PATCH_1 = `${HEADER}@@ -1,6 +1,6 @@
+ # lab-operator test container: ironic conductor manager (stand-in)
+ class ConductorManager(object):
+-    RPC_API_VERSION = "1.55"
++    RPC_API_VERSION = "1.56"
+     def __init__(self, host, topic):
+         self.host = host
+         self.topic = topic
+`;
+/** The edit: PATCHED to PATCHED_AGAIN (the file in the container has PATCH_1 already). */
+const PATCH_2 = `${HEADER}@@ -4,3 +4,4 @@
+     def __init__(self, host, topic):
+         self.host = host
+         self.topic = topic
++        self.lab = True
+`;
+/** Its context is in neither the file nor the file patched. */
+const PATCH_BAD = `${HEADER}@@ -1,3 +1,3 @@
+ # some other file
+-    RPC_API_VERSION = "9.98"
++    RPC_API_VERSION = "9.99"
+ class Other(object):
+`;
+const startedSteps = (res: Awaited<ReturnType<typeof labctl>>) =>
+  res.logs
+    .filter(
+      (l) => l.kind === "TripleOUndercloud" && typeof l.msg === "string" && l.msg.startsWith("step started"),
+    )
+    .map((l) => String(l.step));
+const POST_INSTALLED_ONLY = [
+  "vm/journal/rerun",
+  "guest/postInstalled/0",
+  "guest/postInstalled/1",
+  "vm/journal/postInstalled",
+];
+
 /** Logged by cloud-init whenever cloud-config has an `output:` setting (the seed's, as the original's). */
 const OUTPUT_REDIRECT_WARNING = /main\.py\[WARNING\]: Stdout, stderr changing to/;
 
@@ -60,6 +121,21 @@ describe(
       ...["-o", "ConnectTimeout=10", DOMAIN, "--", quoteArgv(cmd)],
     ];
     const guest = (cmd: string[], stdin = "") => runWithStdin("ssh", sshArgs(cmd), stdin);
+    const inConductor = (cmd: string[]) => guest(["sudo", "-n", "podman", "exec", CONDUCTOR, ...cmd]);
+    const startedAt = async () =>
+      (await guest(["sudo", "-n", "podman", "inspect", "-f", "{{.State.StartedAt}}", CONDUCTOR])).trim();
+    /** Mode, owner and group of the file in the container (ls -ln: numeric ids). */
+    const modeOwner = async () => (await inConductor(["ls", "-ln", MANAGER_PY])).split(/\s+/).slice(0, 4);
+    const postInstalledInput = async () =>
+      /<phase name="postInstalled"[^>]*input="(sha256:[0-9a-f]{64})"/.exec(
+        await lab!.on(["virsh", "metadata", DOMAIN, "--uri", "https://openstacklab.io/ownership"]),
+      )?.[1];
+    const setPatch = async (patch: string) => {
+      const file = join(lab!.manifests, "undercloud.yaml");
+      const doc = parse(await readFile(file, "utf8")) as { spec: { tripleo: Record<string, unknown> } };
+      doc.spec.tripleo.postInstall = [{ container: CONDUCTOR, path: MANAGER_PY, patch, restart: true }];
+      await writeFile(file, stringify(doc));
+    };
     const secret = async (...path: string[]) =>
       (await readFile(join(lab!.workspace, ...path), "utf8")).trim();
 
@@ -158,6 +234,90 @@ describe(
       const enabled = await guest(["bash", "-c", "systemctl is-enabled cloud-init.service || true"]);
       assert.equal(enabled.trim(), "disabled");
     });
+
+    test(
+      "spec.tripleo.postInstall patches the file in the running container ironic_conductor, keeps its owner and mode, restarts it; only postInstalled runs",
+      { timeout: 20 * 60_000 },
+      async () => {
+        assert.equal(
+          (await guest(["sudo", "-n", "podman", "inspect", "-f", "{{.State.Status}}", CONDUCTOR])).trim(),
+          "running",
+          "the install (imitation) started the container",
+        );
+        assert.equal(await inConductor(["cat", MANAGER_PY]), ORIGINAL);
+        const [owner, started, input] = [await modeOwner(), await startedAt(), await postInstalledInput()];
+        assert.deepEqual(owner, ["-rw-r-----", "1", "42422", "42422"]);
+        await setPatch(PATCH_1);
+        const res = await apply("apply with spec.tripleo.postInstall (a diff of manager.py)");
+        assert.deepEqual(startedSteps(res), POST_INSTALLED_ONLY, "only the postInstalled phase runs");
+        assert.equal(await inConductor(["cat", MANAGER_PY]), PATCHED, "the patched content");
+        assert.deepEqual(await modeOwner(), owner, "owner and mode unchanged");
+        assert.equal(
+          await inConductor(["ls", "-a", MANAGER_PY.replace(/[^/]+$/, "")]),
+          ".\n..\nmanager.py\n",
+        );
+        const restarted = await startedAt();
+        assert.notEqual(restarted, started, `the container restarted (StartedAt ${started} -> ${restarted})`);
+        const journaled = await postInstalledInput();
+        assert.ok(
+          journaled && journaled !== input,
+          `postInstalled journaled with its new input (${input} -> ${journaled})`,
+        );
+        const again = await apply("apply after the post-install");
+        assert.deepEqual(startedSteps(again), [], "nothing left to do");
+        assert.equal(await startedAt(), restarted, "no restart when nothing runs");
+      },
+    );
+
+    test(
+      "an edit of the patch (a second diff) re-runs only postInstalled; a diff that applies neither way fails naming the file and changes nothing",
+      { timeout: 20 * 60_000 },
+      async () => {
+        const before = await startedAt();
+        await setPatch(PATCH_2);
+        const res = await apply("apply after the patch edit");
+        assert.deepEqual(startedSteps(res), POST_INSTALLED_ONLY, "only the postInstalled phase runs again");
+        assert.equal(await inConductor(["cat", MANAGER_PY]), PATCHED_AGAIN);
+        assert.deepEqual(await modeOwner(), ["-rw-r-----", "1", "42422", "42422"]);
+        const restarted = await startedAt();
+        assert.notEqual(restarted, before, "restarted after the edit");
+
+        await setPatch(PATCH_BAD);
+        // The failure is retried with backoff (CommandFailed is retryable) until apply's deadline.
+        const bad = await labctl(
+          ["apply", "-f", lab!.manifests, "--workspace", lab!.workspace, "--timeout", "180"],
+          { timeoutMs: 10 * 60_000 },
+        );
+        assert.equal(bad.code, 1, "the apply of a patch that applies neither way fails");
+        const state = await lab!.state();
+        const naming = state?.status.conditions.filter(
+          (c) => c.status === "False" && c.message.includes(MANAGER_PY),
+        );
+        console.log(`# conditions naming the file: ${JSON.stringify(naming)}`);
+        assert.ok(
+          naming?.length,
+          `a condition names ${MANAGER_PY}: ${JSON.stringify(state?.status.conditions)}`,
+        );
+        assert.equal(await inConductor(["cat", MANAGER_PY]), PATCHED_AGAIN, "the file is unchanged");
+        assert.deepEqual(await modeOwner(), ["-rw-r-----", "1", "42422", "42422"]);
+        assert.equal(
+          await inConductor(["ls", "-a", MANAGER_PY.replace(/[^/]+$/, "")]),
+          ".\n..\nmanager.py\n",
+        );
+        assert.equal(await startedAt(), restarted, "the container was not restarted");
+
+        await setPatch(PATCH_2);
+        const back = await apply("apply with the good patch again");
+        const steps = startedSteps(back);
+        assert.ok(
+          steps.includes("vm/journal/postInstalled") &&
+            steps.every((st) => /^(guest\/postInstalled\/\d+|vm\/journal\/(rerun|postInstalled))$/.test(st)),
+          `only the postInstalled phase runs: ${steps.join(" ")}`,
+        );
+        assert.equal(await inConductor(["cat", MANAGER_PY]), PATCHED_AGAIN, "already applied: left alone");
+        assert.equal(conditionOf(await lab!.state(), "Ready")?.status, "True");
+      },
+    );
 
     test(
       "after a shutdown and start on the Manager: the same host key, cloud-init not run again, nothing to apply",

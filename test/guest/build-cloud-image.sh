@@ -27,9 +27,19 @@ CACHE=${LAB_CACHE_DIR:-$HOME/.cache/lab-operator}/guest
 HOST_TOOLS=(systemd-container:systemd-nspawn zstd:zstd qemu-utils:qemu-img dosfstools:mkfs.fat syslinux:syslinux
   syslinux-common:/usr/lib/syslinux/mbr/mbr.bin mtools:mcopy fdisk:sfdisk e2fsprogs:mkfs.ext4)
 # resolvconf: ifupdown's dns-nameservers (cloud-init's ENI rendering of the seed's nameserver)
-# reach /etc/resolv.conf only through it.
+# reach /etc/resolv.conf only through it. podman (rootful, crun, conmon, the kernel's overlay
+# on the ext4 root; netavark only because podman's package needs a network stack: the test
+# container runs with --network none) and patch: what spec.tripleo.postInstall runs in the
+# guest (src/steps/undercloud/postinstall.ts). No registry: see make_container_image.
 GUEST_PACKAGES=(linux-image-cloud-amd64 cloud-init openssh-server sudo ifupdown
-  isc-dhcp-client resolvconf e2fsprogs cloud-guest-utils)
+  isc-dhcp-client resolvconf e2fsprogs cloud-guest-utils podman crun conmon netavark patch)
+# The offline container image (a rootfs tarball, `podman import`ed by the debian-test
+# profile's install imitation at first use) and what it holds: dash as /bin/sh, the real
+# coreutils CONTAINER_FILE runs inside the container, and a file like TripleO's.
+CONTAINER_TAR=/opt/lab-test/ironic-conductor.tar
+CONTAINER_TOOLS=(cat chown chmod mv sleep mkdir ls) # ls: for the tests
+CONTAINER_FILE=/usr/lib/python3/site-packages/ironic/conductor/manager.py
+CONTAINER_UID=42422 # TripleO's (kolla's) ironic user: the file is not root's, as in the real container
 # What the initramfs needs to mount the root: the rest loads from the root filesystem.
 INITRAMFS_MODULES=(virtio_pci virtio_blk virtio_scsi sd_mod ext4)
 ROOT_MIB=1400 # the image's root partition; the operator grows the disk, growpart the partition
@@ -138,6 +148,34 @@ make_initramfs() {
   in_root "$root" update-initramfs -u -k "$kver" >&2
 }
 
+# A tiny rootfs from the guest root's own binaries and the shared libraries ldd lists, kept
+# as a tarball in the image: the test guest never reaches a registry.
+make_container_image() {
+  local root=$1 dest=$1/tmp/container bin libs
+  rm -rf "$dest"
+  mkdir -p "$dest"/{bin,usr/bin,etc,tmp,proc,sys,dev,run,var/tmp,root,"$(dirname "$CONTAINER_FILE")"}
+  chmod 1777 "$dest/tmp" "$dest/var/tmp"
+  cp -L "$root/usr/bin/dash" "$dest/bin/sh"
+  for bin in "${CONTAINER_TOOLS[@]}"; do cp -L "$root/usr/bin/$bin" "$dest/usr/bin/$bin"; done
+  # ldd in the root (its loader and libraries), every library at the path the loader asks for.
+  libs=$(in_root "$root" sh -c 'for f in "$@"; do ldd "$f"; done' ldd /usr/bin/dash \
+    "${CONTAINER_TOOLS[@]/#//usr/bin/}" | grep -o '/[^ ]*' | sort -u)
+  for bin in $libs; do
+    mkdir -p "$dest$(dirname "$bin")"
+    cp -L "$root$bin" "$dest$bin"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nironic:x:%s:%s:ironic:/var/lib/ironic:/bin/sh\n' \
+    "$CONTAINER_UID" "$CONTAINER_UID" >"$dest/etc/passwd"
+  printf 'root:x:0:\nironic:x:%s:\n' "$CONTAINER_UID" >"$dest/etc/group"
+  printf '# lab-operator test container: ironic conductor manager (stand-in)\nclass ConductorManager(object):\n    RPC_API_VERSION = "1.55"\n    def __init__(self, host, topic):\n        self.host = host\n        self.topic = topic\n' \
+    >"$dest$CONTAINER_FILE"
+  chown "$CONTAINER_UID:$CONTAINER_UID" "$dest$CONTAINER_FILE"
+  chmod 0640 "$dest$CONTAINER_FILE"
+  mkdir -p "$root$(dirname "$CONTAINER_TAR")"
+  tar --numeric-owner -C "$dest" -cf "$root$CONTAINER_TAR" .
+  rm -rf "$dest"
+}
+
 slim_root() {
   local root=$1
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/*_* \
@@ -183,6 +221,7 @@ build() {
   configure_system "$root"
   make_locale "$root"
   make_initramfs "$root" "$kver"
+  make_container_image "$root"
   in_root "$root" dpkg-query -W -f='${Package} ${Version}\n' >"$work/versions"
   slim_root "$root"
   pack_disk "$work" "$root" "$kver" "$out"

@@ -6,9 +6,11 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { CONTAINER_FILE } from "../../../../src/steps/undercloud/postinstall.js";
 
-// No podman or TripleO container can run here: podman and systemctl are test doubles (shell
-// scripts on PATH) whose `exec` runs the command on this host, so the real script, patch(1)
-// and the in-place write are exercised, with the container's file as a local file.
+// A unit test runs no container: podman and systemctl are test doubles (shell scripts on
+// PATH) whose `exec` runs the command on this host, so the real script, patch(1) and the
+// in-place write are exercised, with the container's file as a local file. The same script
+// against a real podman container (ironic_conductor in the cloud-init test guest) is
+// test/e2e/undercloud-cloud-init.test.ts.
 const dir = mkdtempSync(join(tmpdir(), "postinstall-"));
 const bin = join(dir, "bin");
 const log = join(dir, "calls.log");
