@@ -47,11 +47,12 @@ class Watcher {
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
   }
 
-  /** Resolves once a line matching has come (any since the start), or fails after 10 s. */
-  async until(match: (line: string) => boolean, what: string): Promise<void> {
+  /** Resolves once a line from index `from` on matches, or fails after 10 s. */
+  async until(match: (line: string) => boolean, what: string, from = 0): Promise<void> {
     const deadline = Date.now() + 10_000;
-    while (!this.lines.some(match)) {
-      if (Date.now() > deadline) assert.fail(`no line for ${what}; got ${JSON.stringify(this.lines)}`);
+    while (!this.lines.slice(from).some(match)) {
+      if (Date.now() > deadline)
+        assert.fail(`no line for ${what}; got ${JSON.stringify(this.lines.slice(from))}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 200);
@@ -68,15 +69,7 @@ class Watcher {
     }
     const start = this.lines.length;
     await act();
-    const deadline = Date.now() + 10_000;
-    while (!this.lines.slice(start).some(settle)) {
-      if (Date.now() > deadline)
-        assert.fail(`no line for ${what}; got ${JSON.stringify(this.lines.slice(start))}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 200);
-      });
-    }
+    await this.until(settle, what, start);
     return this.lines.slice(start);
   }
 

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { libvirtNetwork } from "../../../../src/api/index.js";
+import { labManager, libvirtNetwork, type LabObject } from "../../../../src/api/index.js";
 import { createLogger } from "../../../../src/log.js";
 import { EventWatcher, type EventWatcherOptions } from "../../../../src/remote/event-watcher.js";
 import { parseLibvirtEvent } from "../../../../src/steps/libvirt-events.js";
+import { fileEvents } from "../../../../src/steps/labmanager/file-events.js";
 import { NET_EVENT_ARGV, networkEvents } from "../../../../src/steps/network/events.js";
 import type { RemoteHost, RemoteStream } from "../../../../src/remote/types.js";
 import { RecordingHost } from "./support.js";
@@ -134,5 +135,45 @@ describe("LibvirtEventWatcher", () => {
     assert.ok(Date.now() - started < 1000);
     assert.equal(host.streams.length, 1);
     assert.equal(watcher.watching("default/lab"), false);
+  });
+});
+
+describe("a watch whose command follows the objects (the LabManager file watch)", () => {
+  const lab = (user: string) =>
+    labManager.parse({
+      apiVersion: "openstacklab.io/v1alpha1",
+      kind: "LabManager",
+      metadata: { name: "lab" },
+      spec: { address: "10.0.0.2", user: { name: user } },
+    });
+
+  it("a spec that changes the command replaces the stream; the same command keeps it", async () => {
+    const host = new StreamHost();
+    const watcher = new EventWatcher<LabObject>(fileEvents, { log: createLogger({ level: "silent" }) });
+    let objects: LabObject[] = [lab("manager")];
+    const start = () =>
+      watcher.start(
+        "default/lab",
+        host,
+        () => objects,
+        () => undefined,
+      );
+    start();
+    await host.streamCount(1);
+    assert.ok(host.streams[0]!.argv.includes("/etc/sudoers.d/lab-operator-manager"));
+    start();
+    objects = [lab("manager")];
+    start();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(host.streams.length, 1, "the same command: the stream stays");
+    objects = [lab("stack")];
+    start();
+    await host.streamCount(2);
+    assert.equal(host.streams[0]!.closed, true, "the old stream is closed");
+    assert.ok(host.streams[1]!.argv.includes("/etc/sudoers.d/lab-operator-stack"));
+    assert.ok(!host.streams[1]!.argv.includes("/etc/sudoers.d/lab-operator-manager"));
+    await watcher.stop();
+    assert.equal(host.streams[1]!.closed, true);
+    assert.equal(host.streams.length, 2);
   });
 });
