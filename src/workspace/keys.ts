@@ -7,8 +7,9 @@ const { utils } = ssh2;
 
 /**
  * OpenSSH-format key pair (usable by ssh2 and /usr/bin/ssh), commented with the login.
- * ssh2 1.17 writes about 1 in 200 ed25519 keys that its own parser then rejects ("Malformed
- * OpenSSH private key"), so a pair is only returned once it parses.
+ * ssh2 1.17 strips a leading zero byte from about 1 in 256 ed25519 public keys (mscdex/ssh2#1513),
+ * and its own parser then rejects both halves ("Malformed OpenSSH private key"), so a pair is
+ * only returned once both parse.
  */
 export function generateKeyPair(type: "ed25519" | "rsa", comment: string): { privateKey: string; publicKey: string } {
   for (let attempt = 1; ; attempt++) {
@@ -16,7 +17,8 @@ export function generateKeyPair(type: "ed25519" | "rsa", comment: string): { pri
       type === "rsa"
         ? utils.generateKeyPairSync("rsa", { bits: 3072, comment })
         : utils.generateKeyPairSync("ed25519", { comment });
-    if (!(utils.parseKey(pair.private) instanceof Error)) return { privateKey: pair.private, publicKey: pair.public };
+    const readable = !(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error);
+    if (readable) return { privateKey: pair.private, publicKey: pair.public };
     if (attempt >= 10) throw new Error(`could not generate a readable ${type} key pair`);
   }
 }

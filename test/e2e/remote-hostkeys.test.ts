@@ -2,14 +2,14 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import ssh2 from "ssh2";
 import { HostKeyChanged, HostKeyUnknown } from "../../src/remote/errors.js";
 import { HostPool } from "../../src/remote/pool.js";
 import { remoteFixture, type RemoteFixture } from "./support/remote-fixture.js";
+import { generateKeyPair } from "../../src/workspace/keys.js";
 
 describe("host key verification", () => {
   let fx: RemoteFixture;
-  const otherKey = ssh2.utils.generateKeyPairSync("ed25519").public;
+  const otherKey = generateKeyPair("ed25519", "test@other").publicKey;
 
   before(async () => {
     fx = await remoteFixture();

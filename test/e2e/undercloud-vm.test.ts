@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import ssh2 from "ssh2";
 import {
   tripleoUndercloudSpec,
   undercloudConf,
@@ -42,6 +41,7 @@ import {
   startSandbox,
   stopSandbox,
 } from "./support/sandbox.js";
+import { generateKeyPair } from "../../src/workspace/keys.js";
 
 const run = promisify(execFile);
 const skip = skipUnlessSandboxCapable();
@@ -97,8 +97,8 @@ describe(
     let pool: HostPool | undefined;
     let manager: SshHost;
     let desired: UndercloudDesired;
-    const clientKey = ssh2.utils.generateKeyPairSync("ed25519", { comment: "tripleo@tripleo" });
-    const hostKey = ssh2.utils.generateKeyPairSync("ed25519", { comment: "host@tripleo" });
+    const clientKey = generateKeyPair("ed25519", "tripleo@tripleo");
+    const hostKey = generateKeyPair("ed25519", "host@tripleo");
     const owner = undercloudOwner("default", DOMAIN);
     const sh = (cmd: string[]): Promise<string> => sshRun(sandbox!, sandbox!.managers[0]!, cmd);
 
@@ -151,9 +151,9 @@ describe(
             password: {
               hash: "$6$saltsalt$Qk0NR2EwYf6bEzGMWkJ.vZQv1dWcE2v0S5P3gPtv2pKPHpzs3aW9eZiFZ3Eek3ff2h3sOZx1ZkX3S6VHQ5xkC.",
             },
-            authorizedKey: clientKey.public,
+            authorizedKey: clientKey.publicKey,
             timezone: "UTC",
-            hostKey: { privateKey: hostKey.private, publicKey: hostKey.public },
+            hostKey: { privateKey: hostKey.privateKey, publicKey: hostKey.publicKey },
             disableAfterFirstBoot: true,
           }),
           metaData: renderMetaData({ instanceId: "tripleo-e2e-1", hostname: DOMAIN }),
@@ -242,12 +242,12 @@ describe(
 
     it("refuses the VM when it presents another host key than the pre-generated one", async () => {
       const facts = await observeUndercloud(manager, DOMAIN, desired.paths);
-      const other = ssh2.utils.generateKeyPairSync("ed25519");
+      const other = generateKeyPair("ed25519", "test@other");
       const target = guestTarget({
         address: facts.domain!.address!,
         user: USER,
-        privateKey: clientKey.private,
-        hostKeyLine: other.public,
+        privateKey: clientKey.privateKey,
+        hostKeyLine: other.publicKey,
       });
       // A pool of its own: HostPool keys connections by user@host:port, not by host-key policy.
       const separate = new HostPool({ knownHostsPath: sandbox!.knownHostsPath, log, connectAttempts: 1 });
@@ -272,8 +272,8 @@ describe(
       const login = {
         address: facts.domain!.address!,
         user: USER,
-        privateKey: clientKey.private,
-        hostKeyLine: hostKey.public,
+        privateKey: clientKey.privateKey,
+        hostKeyLine: hostKey.publicKey,
       };
       const guest = pool!.jump(manager, guestTarget(login));
       const spec = parseSpec("0".repeat(64));

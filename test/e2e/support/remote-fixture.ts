@@ -1,5 +1,4 @@
 /** A loopback sshd plus a HostPool logged in as root with a fresh key: the common e2e setup. */
-import ssh2 from "ssh2";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { createLogger, type Logger } from "../../../src/log.js";
 import type { SshTarget } from "../../../src/remote/connection.js";
 import { HostPool, type PoolOptions } from "../../../src/remote/pool.js";
 import { startSshd, type SshdOptions, type TestSshd } from "./sshd.js";
+import { generateKeyPair } from "../../../src/workspace/keys.js";
 
 export interface RemoteFixture {
   sshd: TestSshd;
@@ -27,7 +27,8 @@ export async function remoteFixture(
   opts: SshdOptions & { pool?: Partial<PoolOptions> } = {},
 ): Promise<RemoteFixture> {
   const sshd = await startSshd(opts);
-  const key = ssh2.utils.generateKeyPairSync("ed25519", { comment: "test@orchestrator" });
+  const pair = generateKeyPair("ed25519", "test@orchestrator");
+  const key = { private: pair.privateKey, public: pair.publicKey };
   sshd.authorize("root", key.public);
   const dir = mkdtempSync(join(tmpdir(), "lab-remote-"));
   const knownHostsPath = join(dir, "known_hosts");

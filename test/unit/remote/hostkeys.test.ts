@@ -5,7 +5,6 @@ import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import ssh2 from "ssh2";
 import {
   checkHostKey,
   findKnownHosts,
@@ -16,6 +15,7 @@ import {
   parsePublicKeyLine,
 } from "../../../src/remote/hostkeys.js";
 import { HostKeyChanged, HostKeyUnknown } from "../../../src/remote/errors.js";
+import { generateKeyPair } from "../../../src/workspace/keys.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hostkeys-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +37,7 @@ test("fingerprints match ssh-keygen -lf for ed25519, rsa and ecdsa keys", () => 
 test("known_hosts names: bare host on 22, [host]:port otherwise; hashed names match", () => {
   assert.equal(knownHostsName("10.0.0.5", 22), "10.0.0.5");
   assert.equal(knownHostsName("10.0.0.5", 2222), "[10.0.0.5]:2222");
-  const key = ssh2.utils.generateKeyPairSync("ed25519").public;
+  const key = generateKeyPair("ed25519", "test@other").publicKey;
   const salt = randomBytes(20);
   const hashed = `|1|${salt.toString("base64")}|${createHmac("sha1", salt).update("[h]:2222").digest("base64")}`;
   const text = `# comment\n@revoked * ${key}\nother ${key}\n${hashed} ${key}\nx,[h]:2222 ${key}\n`;
@@ -49,8 +49,8 @@ test("store: TOFU adds once; replace keeps other hosts and swaps this one's key"
   const path = join(dir, "known_hosts");
   writeFileSync(path, "other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA==\n");
   const store = new KnownHosts(path);
-  const first = parsePublicKeyLine(ssh2.utils.generateKeyPairSync("ed25519").public);
-  const second = ssh2.utils.generateKeyPairSync("ed25519").public;
+  const first = parsePublicKeyLine(generateKeyPair("ed25519", "test@other").publicKey);
+  const second = generateKeyPair("ed25519", "test@other").publicKey;
   const target = { host: "m", port: 2222, id: "root@m:2222" };
   assert.equal(await checkHostKey(store, target, { trustOnFirstUse: true }, first.keyBlob), undefined);
   assert.equal(await checkHostKey(store, target, { trustOnFirstUse: true }, first.keyBlob), undefined);
@@ -67,7 +67,7 @@ test("store: TOFU adds once; replace keeps other hosts and swaps this one's key"
 
 test("policy: a pinned fingerprint wins over known_hosts; nothing trusted means HostKeyUnknown", async () => {
   const store = new KnownHosts(join(dir, "empty_known_hosts"));
-  const key = parsePublicKeyLine(ssh2.utils.generateKeyPairSync("ed25519").public).keyBlob;
+  const key = parsePublicKeyLine(generateKeyPair("ed25519", "test@other").publicKey).keyBlob;
   const target = { host: "n", port: 22, id: "root@n:22" };
   assert.ok((await checkHostKey(store, target, {}, key)) instanceof HostKeyUnknown);
   assert.ok(
@@ -79,8 +79,8 @@ test("policy: a pinned fingerprint wins over known_hosts; nothing trusted means 
 
 test("a pinned key that matches replaces what known_hosts had for that host, for OpenSSH", async () => {
   const path = join(dir, "pinned_known_hosts");
-  const old = parsePublicKeyLine(ssh2.utils.generateKeyPairSync("ed25519").public).keyBlob;
-  const key = parsePublicKeyLine(ssh2.utils.generateKeyPairSync("ed25519").public).keyBlob;
+  const old = parsePublicKeyLine(generateKeyPair("ed25519", "test@other").publicKey).keyBlob;
+  const key = parsePublicKeyLine(generateKeyPair("ed25519", "test@other").publicKey).keyBlob;
   writeFileSync(
     path,
     `other ssh-ed25519 ${old.toString("base64")}\n[m]:2222 ssh-ed25519 ${old.toString("base64")}\n`,

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ssh2 from "ssh2";
 import { Workspace } from "../../../src/workspace/workspace.js";
+import { generateKeyPair } from "../../../src/workspace/keys.js";
 
 const created: string[] = [];
 const fresh = () => {
@@ -80,8 +81,8 @@ test("ssh.config written by the workspace is accepted by ssh -G and blocks are n
 
 test("pinHostKey writes an entry ssh-keygen -F finds, replacing the previous key", async () => {
   const ws = fresh();
-  const first = ssh2.utils.generateKeyPairSync("ed25519").public;
-  const second = ssh2.utils.generateKeyPairSync("ed25519").public;
+  const first = generateKeyPair("ed25519", "test@other").publicKey;
+  const second = generateKeyPair("ed25519", "test@other").publicKey;
   await ws.pinHostKey("10.0.0.5", 22, first);
   await ws.pinHostKey("10.0.0.5", 22, second);
   await ws.pinHostKey("10.0.0.5", 2222, first);
