@@ -10,8 +10,8 @@
  * unified diff of a file in the podman container ironic_conductor (started by the profile's
  * install imitation from an image baked into the guest: no registry), written back with its
  * owner and mode, the container restarted, the phase journaled; an edit of the diff re-runs
- * only postInstalled, and a diff that applies neither way fails naming the file and changes
- * nothing. Then a shutdown and start on the Manager: the same host key, cloud-init not run
+ * only postInstalled, and a diff that applies neither way is Stalled (PatchDoesNotApply) naming
+ * the file and changes nothing. Then a shutdown and start on the Manager: the same host key, cloud-init not run
  * again, and nothing for the next apply to do.
  */
 import assert from "node:assert/strict";
@@ -283,7 +283,7 @@ describe(
         assert.notEqual(restarted, before, "restarted after the edit");
 
         await setPatch(PATCH_BAD);
-        // The failure is retried with backoff (CommandFailed is retryable) until apply's deadline.
+        // It cannot apply on a retry either: Stalled at once (apply settles), not retried to the deadline.
         const bad = await labctl(
           ["apply", "-f", lab!.manifests, "--workspace", lab!.workspace, "--timeout", "180"],
           { timeoutMs: 10 * 60_000 },
@@ -297,6 +297,15 @@ describe(
         assert.ok(
           naming?.length,
           `a condition names ${MANAGER_PY}: ${JSON.stringify(state?.status.conditions)}`,
+        );
+        const stalled = conditionOf(state, "Stalled");
+        assert.equal(stalled?.status, "True", `Stalled: ${JSON.stringify(state?.status.conditions)}`);
+        assert.equal(stalled?.reason, "PatchDoesNotApply");
+        assert.ok(stalled?.message.includes(MANAGER_PY), stalled?.message);
+        const said = bad.stdout + bad.stderr;
+        assert.ok(
+          !said.includes("timed out before"),
+          `apply settled on Stalled, not at its deadline: ${said}`,
         );
         assert.equal(await inConductor(["cat", MANAGER_PY]), PATCHED_AGAIN, "the file is unchanged");
         assert.deepEqual(await modeOwner(), ["-rw-r-----", "1", "42422", "42422"]);

@@ -1,4 +1,6 @@
 import type { PostInstallStep } from "../../api/tripleoundercloud.js";
+import { CommandFailed } from "../../remote/errors.js";
+import { Refused } from "../../util/errors.js";
 import { bash } from "../bash.js";
 import { runScript } from "../run.js";
 import type { StepContext } from "../types.js";
@@ -10,7 +12,7 @@ import type { ContainerFileAction } from "./profile.js";
  * through `podman exec` (a temp file next to it with the same owner and mode, then mv:
  * atomic, unlike `podman cp`, which would reset the owner). A patch already applied is
  * detected with `patch --dry-run -R` and left alone; one that applies neither way fails the
- * step. The restart happens whenever the step runs (restart requested), also when the file
+ * step (exit 4) and changes nothing. The restart happens whenever the step runs (restart requested), also when the file
  * was already as wanted: a crash between the write and the restart must not leave the old
  * code running. The diff or content comes on stdin. Args: container path how restart unit.
  */
@@ -78,13 +80,30 @@ export function postInstallActions(
   );
 }
 
+/** CONTAINER_FILE's exit status for a diff that applies neither forward nor reversed. */
+const PATCH_DOES_NOT_APPLY = 4;
+
+/**
+ * A diff that applies neither way will not apply on a retry either: the file in the image
+ * is not the one the diff was made against. That is Stalled until the spec (or the profile)
+ * changes, not a failure retried with backoff.
+ */
 export async function applyContainerFile(ctx: StepContext, a: ContainerFileAction): Promise<void> {
   const how = "patch" in a.change ? "patch" : "content";
   const input = "patch" in a.change ? a.change.patch : a.change.content;
-  await runScript(ctx, CONTAINER_FILE, [a.container, a.path, how, String(a.restart), a.service ?? ""], {
-    purpose: a.purpose,
-    stdin: input,
-    timeoutMs: 10 * 60_000,
-    progress: true,
-  });
+  try {
+    await runScript(ctx, CONTAINER_FILE, [a.container, a.path, how, String(a.restart), a.service ?? ""], {
+      purpose: a.purpose,
+      stdin: input,
+      timeoutMs: 10 * 60_000,
+      progress: true,
+    });
+  } catch (err) {
+    if (err instanceof CommandFailed && err.exitCode === PATCH_DOES_NOT_APPLY && how === "patch")
+      throw new Refused(
+        "PatchDoesNotApply",
+        `${a.purpose}: the diff applies to ${a.path} in container ${a.container} neither forward nor reversed (the file is not the one the diff was made against); nothing was changed. Fix the diff in spec.tripleo.postInstall (or the guest profile's), and the next reconcile applies it`,
+      );
+    throw err;
+  }
 }

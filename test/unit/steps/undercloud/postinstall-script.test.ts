@@ -4,7 +4,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { CONTAINER_FILE } from "../../../../src/steps/undercloud/postinstall.js";
+import { CommandFailed } from "../../../../src/remote/errors.js";
+import type { ExecOptions, ExecResult } from "../../../../src/remote/types.js";
+import { applyContainerFile, CONTAINER_FILE } from "../../../../src/steps/undercloud/postinstall.js";
+import type { ContainerFileAction } from "../../../../src/steps/undercloud/profile.js";
+import { classify } from "../../../../src/util/errors.js";
+import { RecordingHost, silent } from "./support.js";
 
 // A unit test runs no container: podman and systemctl are test doubles (shell scripts on
 // PATH) whose `exec` runs the command on this host, so the real script, patch(1) and the
@@ -108,5 +113,59 @@ describe("the post-install container-file script (podman is a test double)", () 
     const r = run(["nova_api", join(dir, "none"), "content", "true", ""], "x\n");
     assert.equal(r.code, 3);
     assert.match(r.err, /container nova_api does not exist/);
+  });
+});
+
+/** RemoteHost whose exec runs `bash -c SCRIPT` here, with the podman double on PATH, failing as exec does. */
+class LocalScriptHost extends RecordingHost {
+  override async exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+      input: opts.stdin === undefined ? "" : String(opts.stdin),
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CALLS: log },
+    });
+    const result = { exitCode: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+    if (result.exitCode !== 0)
+      throw new CommandFailed(opts.purpose, result.exitCode, result.stderr.trim().split("\n"));
+    return result;
+  }
+}
+
+describe("a post-install step that cannot apply", () => {
+  const action = (path: string, change: ContainerFileAction["change"], container = "ironic_conductor") => ({
+    kind: "container-file" as const,
+    purpose: `post-install 1: patch ${path} in container ${container}`,
+    container,
+    path,
+    change,
+    restart: true,
+  });
+
+  it("a diff that applies neither way is terminal (Stalled, PatchDoesNotApply) and names the file", async () => {
+    const file = join(dir, "moved-on.py");
+    writeFileSync(file, "the image's file changed\n");
+    const err = await applyContainerFile(
+      { host: new LocalScriptHost(), log: silent },
+      action(file, { patch: diff }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const c = classify(err);
+    assert.equal(c.reason, "PatchDoesNotApply");
+    assert.equal(c.retryable, false, "not retried with backoff: it cannot apply on a retry either");
+    assert.ok(c.message.includes(file) && c.message.includes("spec.tripleo.postInstall"), c.message);
+    assert.equal(readFileSync(file, "utf8"), "the image's file changed\n");
+  });
+
+  it("a container that is not there yet stays a retryable failure", async () => {
+    const err = await applyContainerFile(
+      { host: new LocalScriptHost(), log: silent },
+      action(join(dir, "none"), { patch: diff }, "nova_api"),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof CommandFailed, String(err));
+    assert.equal(classify(err).retryable, true);
   });
 });
