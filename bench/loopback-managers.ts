@@ -23,7 +23,8 @@ export interface LoopbackManagers {
   close(): Promise<void>;
 }
 
-const address = (i: number) => `127.0.1.${i + 1}`;
+/** 127.0.1.1, 127.0.1.2, ... 127.0.1.250, 127.0.2.1, ...: all of 127/8 is this host's loopback. */
+const address = (i: number) => `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 
 function sshdConfig(dir: string, port: number, addresses: string[], k: number): string {
   return [
@@ -79,6 +80,7 @@ export async function startLoopbackManagers(n: number, port = 2299): Promise<Loo
       /\s+/,
     )[1]!;
     await mkdir("/run/sshd", { recursive: true });
+    const started: Promise<void>[] = [];
     for (let k = 0; k * PER_SSHD < n; k++) {
       const addresses = Array.from({ length: Math.min(PER_SSHD, n - k * PER_SSHD) }, (_, j) =>
         address(k * PER_SSHD + j),
@@ -91,8 +93,9 @@ export async function startLoopbackManagers(n: number, port = 2299): Promise<Loo
       });
       child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
       children.push(child);
-      await waitListening(child, () => log);
+      started.push(waitListening(child, () => log));
     }
+    await Promise.all(started);
     const manifests = join(dir, "manifests");
     await mkdir(manifests);
     const docs = Array.from({ length: n }, (_, i) =>

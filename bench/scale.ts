@@ -6,8 +6,8 @@
  *     + NAT LibvirtNetwork, VirtualBMC off to keep N containers' setup short); passes are
  *     real no-op reconciles.
  *   - loopback: N LabManagers on cheap SSH endpoints (bench/loopback-managers.ts: real
- *     sshd on 127.0.1.x, root on this host), plan mode: observe + plan, nothing applied.
- * Needs root. Env: BENCH_SCALE_SANDBOX="1,10", BENCH_SCALE_LOOPBACK="1,10,50,200".
+ *     sshd on 127.0.x.y, root on this host), plan mode: observe + plan, nothing applied.
+ * Needs root. Env: BENCH_SCALE_SANDBOX="1,10", BENCH_SCALE_LOOPBACK="1,10,50,200,1000".
  */
 import { execFile } from "node:child_process";
 import { freemem, loadavg } from "node:os";
@@ -83,7 +83,7 @@ const load = () => loadavg().map((x) => round(x, 2));
 export async function benchScale(passes = 3): Promise<{ freeMiBBefore: number; rows: ScaleRow[] }> {
   const freeMiBBefore = Math.round(freemem() / 2 ** 20);
   const rows: ScaleRow[] = [];
-  for (const n of list(process.env.BENCH_SCALE_LOOPBACK, [1, 10, 50, 200])) {
+  for (const n of list(process.env.BENCH_SCALE_LOOPBACK, [1, 10, 50, 200, 1000])) {
     process.stderr.write(`bench scale: ${n} loopback Managers\n`);
     rows.push(await loopbackRow(n, passes));
     process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);

@@ -91,14 +91,17 @@ function collect(
       opts.onLine?.(stream, line);
     };
   };
-  const out = new LineSplitter(lineSink("stdout"));
+  // stdout lines are split and scrubbed only for someone who reads them: an observe script's
+  // JSON (tens of KB on one line) is parsed whole, and the kept stdout is scrubbed whole below.
+  const stdoutRead = opts.onLine !== undefined || log.isLevelEnabled("debug");
+  const out = stdoutRead ? new LineSplitter(lineSink("stdout")) : undefined;
   const err = new LineSplitter(lineSink("stderr"));
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       c.deadlineHit = true;
       closeHard(channel);
     }, deadlineMs);
-    channel.on("data", (chunk: Buffer) => (c.stdout.push(chunk), out.push(chunk)));
+    channel.on("data", (chunk: Buffer) => (c.stdout.push(chunk), out?.push(chunk)));
     channel.stderr.on("data", (chunk: Buffer) => (c.stderr.push(chunk), err.push(chunk)));
     channel.on("exit", (code: number | null, signal?: string) => {
       c.gotExit = true;
@@ -108,7 +111,7 @@ function collect(
     channel.on("error", () => undefined); // the close that follows carries the outcome
     channel.on("close", () => {
       clearTimeout(timer);
-      out.end();
+      out?.end();
       err.end();
       resolve(c);
     });

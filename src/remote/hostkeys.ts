@@ -1,6 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../util/atomic.js";
+import { fileIdentity } from "../util/file-identity.js";
 import { HostKeyChanged, HostKeyUnknown, type RemoteError } from "./errors.js";
 
 /** How a host's key is trusted: a pinned fingerprint wins, then known_hosts, then TOFU. */
@@ -79,12 +80,28 @@ export function withoutHost(text: string, name: string): string {
 
 const writeLocks = new Map<string, Promise<unknown>>();
 
+/**
+ * known_hosts as last read, with the entries looked up in it so far. Every reconcile looks its
+ * Manager up: with a thousand Managers, reading and scanning the whole file each time is
+ * quadratic per pass. A stat says whether the file is still the one read.
+ */
+interface KnownHostsSnapshot {
+  identity: string;
+  text: string;
+  byName: Map<string, KnownHostEntry[]>;
+}
+const snapshots = new Map<string, KnownHostsSnapshot>();
+
 /** One OpenSSH known_hosts file; writes are serialized per path within this process. */
 export class KnownHosts {
   constructor(readonly path: string) {}
 
   async lookup(host: string, port: number): Promise<KnownHostEntry[]> {
-    return findKnownHosts(await this.text(), knownHostsName(host, port));
+    const snapshot = await this.snapshot();
+    const name = knownHostsName(host, port);
+    let found = snapshot.byName.get(name);
+    if (!found) snapshot.byName.set(name, (found = findKnownHosts(snapshot.text, name)));
+    return found.map((e) => ({ ...e }));
   }
 
   /** Add an entry (trust on first use) unless the same key is already recorded. */
@@ -94,7 +111,7 @@ export class KnownHosts {
       const text = await this.text();
       if (findKnownHosts(text, name).some((e) => e.keyBlob.equals(keyBlob))) return;
       const line = `${name} ${keyTypeOf(keyBlob)} ${keyBlob.toString("base64")}\n`;
-      await writeFileAtomic(this.path, ensureTrailingNewline(text) + line, 0o644);
+      await this.write(ensureTrailingNewline(text) + line);
     });
   }
 
@@ -109,7 +126,7 @@ export class KnownHosts {
       const entries = findKnownHosts(text, name);
       if (entries.length === 1 && entries[0]!.keyBlob.equals(keyBlob)) return;
       const line = `${name} ${keyTypeOf(keyBlob)} ${keyBlob.toString("base64")}\n`;
-      await writeFileAtomic(this.path, withoutHost(text, name) + line, 0o644);
+      await this.write(withoutHost(text, name) + line);
     });
   }
 
@@ -119,7 +136,7 @@ export class KnownHosts {
     return this.serialized(async () => {
       const name = knownHostsName(host, port);
       const rest = withoutHost(await this.text(), name);
-      await writeFileAtomic(this.path, `${rest}${name} ${keyType} ${keyBlob.toString("base64")}\n`, 0o644);
+      await this.write(`${rest}${name} ${keyType} ${keyBlob.toString("base64")}\n`);
     });
   }
 
@@ -129,17 +146,35 @@ export class KnownHosts {
       const name = knownHostsName(host, port);
       const text = await this.text();
       const rest = withoutHost(text, name);
-      if (rest !== text) await writeFileAtomic(this.path, rest, 0o644);
+      if (rest !== text) await this.write(rest);
     });
   }
 
+  /** Our writes drop the snapshot at once: an identity alone could repeat (a reused inode, one clock tick). */
+  private async write(text: string): Promise<void> {
+    snapshots.delete(this.path);
+    await writeFileAtomic(this.path, text, 0o644);
+    snapshots.delete(this.path);
+  }
+
   private async text(): Promise<string> {
+    return (await this.snapshot()).text;
+  }
+
+  /** The file's text, reread only when its identity changed (the identity is taken before the read). */
+  private async snapshot(): Promise<KnownHostsSnapshot> {
+    const identity = await fileIdentity(this.path);
+    const cached = snapshots.get(this.path);
+    if (cached?.identity === identity) return cached;
+    let text = "";
     try {
-      return await readFile(this.path, "utf8");
+      text = await readFile(this.path, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
+    const fresh = { identity, text, byName: new Map<string, KnownHostEntry[]>() };
+    snapshots.set(this.path, fresh);
+    return fresh;
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {

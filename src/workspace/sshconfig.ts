@@ -63,7 +63,9 @@ export function setHostBlock(text: string, host: SshConfigHost, ctx: SshConfigCo
   if (start < 0) return appendBlock(text, block);
   const before = lines.slice(0, start).join("\n");
   const after = removeHostBlock(lines.slice(start).join("\n"), host.alias);
-  return (before ? before + "\n" : "") + block + after.replace(/^\n+/, "");
+  // One blank line between blocks, as appendBlock writes them: setting a block again is a fixed point.
+  const rest = after.replace(/^\n+/, "");
+  return (before ? before + "\n" : "") + block + (rest ? "\n" + rest : "");
 }
 
 function appendBlock(text: string, block: string): string {

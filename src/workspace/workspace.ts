@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { KnownHosts } from "../remote/hostkeys.js";
 import { createFileOnce, writeFileAtomic } from "../util/atomic.js";
+import { fileIdentity } from "../util/file-identity.js";
 import { ensureKeyPairAt, publicKeyLineOf } from "./keys.js";
 import { generatePassword } from "./password.js";
 import { removeHostBlock, setHostBlock } from "./sshconfig.js";
@@ -35,6 +36,8 @@ export class Workspace implements WorkspaceApi {
   readonly passwordsDir: string;
   private readonly pending = new Map<string, Promise<unknown>>();
   private configWrites: Promise<unknown> = Promise.resolve();
+  /** ssh.config blocks (by alias, as set) known to be in the file with this identity. */
+  private sshConfigSeen = { identity: "", blocks: new Map<string, string>() };
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -143,11 +146,13 @@ export class Workspace implements WorkspaceApi {
   }
 
   setSshConfigHost(host: SshConfigHost): Promise<void> {
-    return this.editSshConfig((text) => setHostBlock(text, host, { knownHostsPath: this.knownHostsPath }));
+    return this.editSshConfig(host.alias, JSON.stringify(host), (text) =>
+      setHostBlock(text, host, { knownHostsPath: this.knownHostsPath }),
+    );
   }
 
   removeSshConfigHost(alias: string): Promise<void> {
-    return this.editSshConfig((text) => removeHostBlock(text, alias));
+    return this.editSshConfig(alias, undefined, (text) => removeHostBlock(text, alias));
   }
 
   pinHostKey(host: string, port: number, publicKeyLine: string): Promise<void> {
@@ -159,15 +164,28 @@ export class Workspace implements WorkspaceApi {
     return new KnownHosts(this.knownHostsPath).remove(host, port);
   }
 
-  private editSshConfig(edit: (text: string) => string): Promise<void> {
+  /**
+   * Every reconcile of a Manager sets its blocks again. A block already set in the file as it
+   * is now (same identity: nobody wrote it since) is not parsed again; with a thousand
+   * Managers that parse would be quadratic per pass. Any write forgets what was seen.
+   */
+  private editSshConfig(alias: string, wanted: string | undefined, edit: (text: string) => string): Promise<void> {
     const next = this.configWrites.catch(() => undefined).then(async () => {
+      const identity = await fileIdentity(this.sshConfigPath);
+      if (this.sshConfigSeen.identity !== identity) this.sshConfigSeen = { identity, blocks: new Map() };
+      if (wanted !== undefined && this.sshConfigSeen.blocks.get(alias) === wanted) return;
       await this.init();
       const text = await readFile(this.sshConfigPath, "utf8").catch((err: NodeJS.ErrnoException) => {
         if (err.code === "ENOENT") return "";
         throw err;
       });
       const edited = edit(text);
-      if (edited !== text) await writeFileAtomic(this.sshConfigPath, edited, 0o600);
+      if (edited !== text) {
+        await writeFileAtomic(this.sshConfigPath, edited, 0o600);
+        this.sshConfigSeen = { identity: await fileIdentity(this.sshConfigPath), blocks: new Map() };
+      }
+      if (wanted === undefined) this.sshConfigSeen.blocks.delete(alias);
+      else this.sshConfigSeen.blocks.set(alias, wanted);
     });
     this.configWrites = next;
     return next;

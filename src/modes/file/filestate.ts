@@ -8,6 +8,12 @@ import type { ObjectState, StateStore } from "../../controllers/state.js";
  * written atomically so a crash never leaves a torn file.
  */
 export class FileStateStore implements StateStore {
+  /**
+   * Each file's text as this process last read or wrote it. A no-op reconcile saves a state
+   * equal to the one it loaded: that is not written again (no write per object per pass).
+   */
+  private readonly onDisk = new Map<string, string>();
+
   constructor(readonly dir: string) {}
 
   private path(kind: Kind, namespace: string, name: string): string {
@@ -15,24 +21,35 @@ export class FileStateStore implements StateStore {
   }
 
   async load(kind: Kind, namespace: string, name: string): Promise<ObjectState | undefined> {
+    const path = this.path(kind, namespace, name);
     try {
-      return JSON.parse(await readFile(this.path(kind, namespace, name), "utf8")) as ObjectState;
+      const text = await readFile(path, "utf8");
+      this.onDisk.set(path, text);
+      return JSON.parse(text) as ObjectState;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        this.onDisk.delete(path);
+        return undefined;
+      }
       throw err;
     }
   }
 
   async save(state: ObjectState): Promise<void> {
     const path = this.path(state.kind, state.namespace, state.name);
+    const text = JSON.stringify(state, null, 2) + "\n";
+    if (this.onDisk.get(path) === text) return;
     await mkdir(join(this.dir, state.kind, state.namespace), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+    await writeFile(tmp, text, { mode: 0o600 });
     await rename(tmp, path);
+    this.onDisk.set(path, text);
   }
 
   async remove(kind: Kind, namespace: string, name: string): Promise<void> {
-    await rm(this.path(kind, namespace, name), { force: true });
+    const path = this.path(kind, namespace, name);
+    this.onDisk.delete(path);
+    await rm(path, { force: true });
   }
 
   async list(): Promise<ObjectState[]> {

@@ -91,3 +91,31 @@ test("pinHostKey writes an entry ssh-keygen -F finds, replacing the previous key
   assert.ok(!found.includes(first.split(" ")[1] ?? "none"));
   assert.equal(readFileSync(ws.knownHostsPath, "utf8").trim().split("\n").length, 2);
 });
+
+test("ssh.config: a block set again unchanged is not rewritten; one changed or removed by hand comes back", async () => {
+  const ws = fresh();
+  const lab = { alias: "lab-root", hostName: "192.168.24.1", port: 22, user: "root", identityFile: "/k/lab" };
+  const other = { ...lab, alias: "lab", user: "stack" };
+  await ws.setSshConfigHost(lab);
+  await ws.setSshConfigHost(other);
+  const written = statSync(ws.sshConfigPath, { bigint: true });
+  for (let i = 0; i < 3; i++) await Promise.all([ws.setSshConfigHost(lab), ws.setSshConfigHost(other)]);
+  const again = statSync(ws.sshConfigPath, { bigint: true });
+  assert.equal(again.ino, written.ino, "not replaced");
+  assert.equal(again.mtimeNs, written.mtimeNs, "not written");
+
+  // By hand: the lab-root block deleted in place (a new size), then the file replaced.
+  const text = readFileSync(ws.sshConfigPath, "utf8");
+  writeFileSync(ws.sshConfigPath, text.replace(/Host lab-root\n(?:[ \t]+.*\n)*/, ""));
+  assert.ok(!readFileSync(ws.sshConfigPath, "utf8").includes("Host lab-root"));
+  await ws.setSshConfigHost(lab);
+  assert.match(readFileSync(ws.sshConfigPath, "utf8"), /^Host lab-root$/m, "the deleted block is back");
+  const ours = readFileSync(ws.sshConfigPath, "utf8");
+  writeFileSync(`${ws.sshConfigPath}.new`, ours.replaceAll("HostName 192.168.24.1", "HostName 10.9.9.9"));
+  execFileSync("mv", [`${ws.sshConfigPath}.new`, ws.sshConfigPath]);
+  await ws.setSshConfigHost(other);
+  await ws.setSshConfigHost(lab);
+  const resolved = execFileSync("ssh", ["-G", "-F", ws.sshConfigPath, "lab"], { encoding: "utf8" });
+  assert.match(resolved, /^hostname 192\.168\.24\.1$/m, "the block changed by hand is set again");
+  assert.match(readFileSync(ws.sshConfigPath, "utf8"), /^Host lab-root$/m);
+});
