@@ -12,9 +12,10 @@ import type { ContainerFileAction } from "./profile.js";
  * through `podman exec` (a temp file next to it with the same owner and mode, then mv:
  * atomic, unlike `podman cp`, which would reset the owner). A patch already applied is
  * detected with `patch --dry-run -R` and left alone; one that applies neither way fails the
- * step (exit 4) and changes nothing. The restart happens whenever the step runs (restart requested), also when the file
- * was already as wanted: a crash between the write and the restart must not leave the old
- * code running. The diff or content comes on stdin. Args: container path how restart unit.
+ * step (exit 4) and changes nothing. The restart happens whenever the step runs (restart
+ * requested), also when the file was already as wanted: a crash between the write and the
+ * restart must not leave the old code running. The diff or content comes on stdin. Args:
+ * container path how restart unit.
  */
 export const CONTAINER_FILE = bash`set -euo pipefail
 c=$1 path=$2 how=$3 restart=$4 unit=$5
