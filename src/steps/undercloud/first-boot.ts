@@ -25,6 +25,6 @@ until [ -e "$1" ]; do
     cloud-init status --long >&2 2>&1 || true
     exit 4
   fi
-  sleep "$interval" 2>/dev/null || sleep 1 # a sleep without fractions: whole seconds
+  sleep "$interval" 2>/dev/null || { interval=1; sleep "$interval"; } # no fractions: whole seconds
 done
 cloud-init status --long 2>/dev/null || true`;
