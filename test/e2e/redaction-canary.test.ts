@@ -26,6 +26,7 @@ import { createLogger } from "../../src/log.js";
 import { FileStateStore } from "../../src/modes/file/filestate.js";
 import { CommandFailed } from "../../src/remote/errors.js";
 import type { SshHost } from "../../src/remote/host.js";
+import { HostPool } from "../../src/remote/pool.js";
 import { forgetSecrets } from "../../src/remote/redact.js";
 import type { ExecOptions, ExecResult } from "../../src/remote/types.js";
 import { createHostAccess, type CredentialStore } from "../../src/runtime/host-access.js";
@@ -188,6 +189,26 @@ describe("secrets a host prints never reach a sink", () => {
       return true;
     });
     assert.match(logs(), /AdminPassword: \[redacted\]/, "output lines are logged, scrubbed");
+  });
+
+  test("exec with no line reader and no debug log (stdout is not split into lines): the result is scrubbed", async () => {
+    const quiet = new HostPool({ knownHostsPath: fx.knownHostsPath, log: createLogger({ level: "info" }) });
+    try {
+      const argv = ["sh", "-c", PRINT_AND_FAIL, "canary", ...LINES];
+      const result = await quiet
+        .host(fx.target("root"))
+        .exec(argv, { purpose: "print canaries", allowFailure: true });
+      assert.equal(result.exitCode, 3);
+      for (const [sink, text] of [
+        ["stdout", result.stdout],
+        ["stderr", result.stderr],
+      ] as const) {
+        assertClean(sink, text);
+        assertUseful(sink, text);
+      }
+    } finally {
+      quiet.close();
+    }
   });
 
   test("stream: event lines and stderr are scrubbed as they arrive", async () => {
