@@ -31,4 +31,9 @@ for f in "${files[@]}"; do
   esac
 done
 files=(${long[@]+"${long[@]}"} ${rest[@]+"${rest[@]}"})
-exec node --import tsx --test --test-concurrency="$concurrency" --test-reporter=spec "${files[@]}"
+# A file that never ends (a hung teardown once kept one alive until CI's own limit, holding a
+# lane for 80 minutes) fails by name instead. Node 20 applies the limit per file; the longest
+# file (the real cloud-init guest) takes about 14 minutes at full load.
+file_timeout_ms=${LAB_TEST_FILE_TIMEOUT_MS:-1800000}
+exec node --import tsx --test --test-concurrency="$concurrency" --test-timeout="$file_timeout_ms" \
+  --test-reporter=spec "${files[@]}"

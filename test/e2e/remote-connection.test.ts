@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { Unreachable } from "../../src/remote/errors.js";
 import { remoteFixture, waitUntil, type RemoteFixture } from "./support/remote-fixture.js";
-import { startSshd, type TestSshd } from "./support/sshd.js";
+import { signalAll, startSshd, type TestSshd } from "./support/sshd.js";
 
 describe("pooled ssh connections", () => {
   let fx: RemoteFixture;
@@ -46,7 +46,7 @@ describe("pooled ssh connections", () => {
     const running = host.exec(["sh", "-c", "echo started; sleep 60"], {
       purpose: "long command",
       onLine: (_s, line) => {
-        if (line === "started") for (const pid of fx.sshd.sessionPids()) process.kill(pid, "SIGKILL");
+        if (line === "started") fx.sshd.signalSessions("SIGKILL");
       },
     });
     const started = Date.now();
@@ -68,7 +68,7 @@ describe("pooled ssh connections", () => {
       purpose: "events",
     });
     await waitUntil(() => lines.includes("ready"), 10_000, "stream to start");
-    for (const pid of fx.sshd.sessionPids()) process.kill(pid, "SIGKILL");
+    fx.sshd.signalSessions("SIGKILL");
     const outcome = await stream.done;
     assert.equal(outcome.reason, "broken");
     assert.ok(outcome.error instanceof Unreachable);
@@ -100,7 +100,7 @@ describe("pooled ssh connections", () => {
     const running = host.exec(["sh", "-c", "echo started; sleep 60"], {
       purpose: "command on a frozen host",
       onLine: (_s, line) => {
-        if (line === "started") for (const pid of frozen) process.kill(pid, "SIGSTOP");
+        if (line === "started") signalAll(frozen, "SIGSTOP");
       },
     });
     const started = Date.now();
@@ -111,7 +111,7 @@ describe("pooled ssh connections", () => {
       );
       assert.ok(Date.now() - started < 5_000, `noticed after ${Date.now() - started} ms`);
     } finally {
-      for (const pid of frozen) process.kill(pid, "SIGKILL");
+      signalAll(frozen, "SIGKILL");
       pool.close();
     }
   });
@@ -159,7 +159,7 @@ describe("pooled ssh connections", () => {
     const running = vm.exec(["sh", "-c", "echo started; sleep 60"], {
       purpose: "long command in vm",
       onLine: (_s, line) => {
-        if (line === "started") for (const pid of fx.sshd.sessionPids()) process.kill(pid, "SIGKILL");
+        if (line === "started") fx.sshd.signalSessions("SIGKILL");
       },
     });
     await assert.rejects(running, Unreachable);

@@ -32,6 +32,8 @@ export interface TestSshd {
   authorize(user: string, publicKeyLine: string): void;
   /** PIDs of the per-connection sshd processes (children of the listener). */
   sessionPids(): number[];
+  /** Send a signal to every per-connection sshd process still there (one may end meanwhile). */
+  signalSessions(signal: NodeJS.Signals): number[];
   /** sshd's own log so far (stderr, LogLevel VERBOSE), for diagnosing a failing test. */
   logText(): string;
   stop(): Promise<void>;
@@ -120,6 +122,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     hostFingerprint,
     authorize: (user, line) => appendFileSync(join(dir, "authorized_keys", user), line.trim() + "\n"),
     sessionPids: () => childPids(child.pid ?? -1),
+    signalSessions: (signal) => signalAll(childPids(child.pid ?? -1), signal),
     logText: () => log.join(""),
     stop: () => stopChild(child, dir),
   };
@@ -136,12 +139,34 @@ function childPids(pid: number): number[] {
   }
 }
 
-async function stopChild(child: ChildProcess, dir: string): Promise<void> {
-  for (const pid of childPids(child.pid ?? -1)) process.kill(pid, "SIGKILL");
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
+/**
+ * Signal each pid; one that exited between listing and signalling (ESRCH) is skipped. A throw
+ * here once left the listener running in an after hook, and its pipe kept the test file alive.
+ */
+export function signalAll(pids: readonly number[], signal: NodeJS.Signals): number[] {
+  const signalled: number[] = [];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      signalled.push(pid);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+    }
   }
-  rmSync(dir, { recursive: true, force: true });
+  return signalled;
+}
+
+async function stopChild(child: ChildProcess, dir: string): Promise<void> {
+  try {
+    signalAll(childPids(child.pid ?? -1), "SIGKILL");
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const stubborn = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(stubborn);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
