@@ -17,6 +17,7 @@ import { benchDriftDomains } from "./drift-domains.js";
 import { benchWatchLatency } from "./watch-latency.js";
 import { benchCliStartup } from "./cli-startup.js";
 import { benchObserveCost } from "./observe-cost.js";
+import { benchKubeScale } from "./kube-scale.js";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
@@ -32,6 +33,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "watch-latency": () => benchWatchLatency(30),
   "cli-startup": () => benchCliStartup(20),
   "observe-cost": () => benchObserveCost(10),
+  "kube-scale": () => benchKubeScale(Number(process.env.BENCH_KUBE_MANAGERS ?? 1000), 3, 30),
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -2,41 +2,19 @@
 // change when something changed. Counted on the real apiserver, per API call the store makes.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { KINDS, type Kind } from "../../src/api/index.js";
-import type { Reconciler } from "../../src/controllers/contract.js";
-import type { KubeClients } from "../../src/kube/client.js";
-import { markReady } from "../../src/machines/conditions.js";
 import { createKubernetesOperator } from "../../src/modes/kubernetes/operator.js";
 import { skipUnlessApiServer } from "../e2e/support/apiserver.js";
-import { eventually, labManagerYaml, quietLog, startCluster, type TestCluster } from "./support.js";
+import {
+  countingWrites,
+  eventually,
+  labManagerYaml,
+  quietLog,
+  readyReconcilers,
+  startCluster,
+  type TestCluster,
+} from "./support.js";
 
 const skip = await skipUnlessApiServer();
-
-/** The same clients, counting every call whose name says it writes. */
-function counting(clients: KubeClients): { clients: KubeClients; writes: string[] } {
-  const writes: string[] = [];
-  const wrap = <T extends object>(api: T, name: string): T =>
-    new Proxy(api, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          if (/^(create|replace|patch|delete)/.test(String(prop))) writes.push(`${name}.${String(prop)}`);
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-  return {
-    writes,
-    clients: {
-      config: clients.config,
-      custom: wrap(clients.custom, "custom"),
-      core: wrap(clients.core, "core"),
-      coordination: wrap(clients.coordination, "coordination"),
-      events: wrap(clients.events, "events"),
-    },
-  };
-}
 
 describe("no-op passes in Kubernetes mode", { skip, timeout: 300_000 }, () => {
   let cluster: TestCluster;
@@ -50,22 +28,11 @@ describe("no-op passes in Kubernetes mode", { skip, timeout: 300_000 }, () => {
   test("after converging, resyncs of 20 objects make no write at all", async () => {
     for (let i = 0; i < 20; i++) await cluster.kubectl(["apply", "-f", "-"], labManagerYaml(`lab${i}`));
     let passes = 0;
-    const ready: Reconciler = async (ctx) => {
-      passes += 1;
-      ctx.state.status.conditions = markReady(
-        ctx.state.status.conditions,
-        "Converged",
-        "ok",
-        ctx.state.generation,
-      );
-      ctx.state.status.observedGeneration = ctx.state.generation;
-      return { requeueAfterMs: 300 };
-    };
-    const { clients, writes } = counting(cluster.clients);
+    const { clients, writes } = countingWrites(cluster.clients);
     const operator = createKubernetesOperator({
       clients,
       namespaces: ["default"],
-      reconcilers: Object.fromEntries(KINDS.map((k) => [k, ready])) as Record<Kind, Reconciler>,
+      reconcilers: readyReconcilers(() => (passes += 1), { requeueAfterMs: 300 }),
       log: quietLog,
       identity: "noop-test",
     });

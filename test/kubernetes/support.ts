@@ -111,6 +111,28 @@ export async function eventually<T>(
   }
 }
 
+/**
+ * Reconcilers that only report Ready at the object's generation, as a converged no-op
+ * reconcile does (no event, nothing owned): what costs the API server is then ours alone.
+ */
+export function readyReconcilers(
+  onStart: (ctx: Parameters<Reconciler>[0]) => void,
+  result: { requeueAfterMs?: number } = {},
+): Record<Kind, Reconciler> {
+  const reconcile: Reconciler = async (ctx) => {
+    onStart(ctx);
+    ctx.state.status.conditions = markReady(
+      ctx.state.status.conditions,
+      "Converged",
+      "ok",
+      ctx.state.generation,
+    );
+    ctx.state.status.observedGeneration = ctx.state.generation;
+    return { ...result };
+  };
+  return Object.fromEntries(KINDS.map((k) => [k, reconcile])) as Record<Kind, Reconciler>;
+}
+
 /** Marks Ready at the object's generation; on delete, "cleans up" (counted) unless Orphan. */
 export function trivialReconcilers(
   cleanups: string[],
@@ -135,4 +157,30 @@ export function trivialReconcilers(
     return {};
   };
   return Object.fromEntries(KINDS.map((k) => [k, reconcile])) as Record<Kind, Reconciler>;
+}
+
+/** The same clients, counting every call whose name says it writes. */
+export function countingWrites(clients: KubeClients): { clients: KubeClients; writes: string[] } {
+  const writes: string[] = [];
+  const wrap = <T extends object>(api: T, name: string): T =>
+    new Proxy(api, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (/^(create|replace|patch|delete)/.test(String(prop))) writes.push(`${name}.${String(prop)}`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  return {
+    writes,
+    clients: {
+      config: clients.config,
+      custom: wrap(clients.custom, "custom"),
+      core: wrap(clients.core, "core"),
+      coordination: wrap(clients.coordination, "coordination"),
+      events: wrap(clients.events, "events"),
+    },
+  };
 }
