@@ -26,6 +26,7 @@ export interface KubeScaleResult {
   noopPasses: { ms: Summary; cpuMs: Summary; writes: Summary };
   writeToReconcileMs: Summary;
   rssMiB: number;
+  heapUsedMiB: number;
 }
 
 const NAMESPACE = "default";
@@ -141,6 +142,7 @@ export async function benchKubeScale(n = 1000, passes = 3, writes = 30): Promise
         },
         writeToReconcileMs: summarize(latency),
         rssMiB: process.memoryUsage().rss / 2 ** 20,
+        heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
       };
     } finally {
       await operator.stop();

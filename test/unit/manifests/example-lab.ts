@@ -54,3 +54,16 @@ export async function validateLab(lab: Record<string, Doc[]>): Promise<string[]>
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Kubernetes mode reads no files: a `*Ref: {file: ...}` becomes a Secret of the namespace. */
+export function secretRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(secretRefs);
+  if (!value || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) =>
+      k.endsWith("Ref") && v && typeof v === "object" && "file" in v
+        ? [k, { secretName: "lab-secrets", key: k }]
+        : [k, secretRefs(v)],
+    ),
+  );
+}

@@ -10,7 +10,7 @@ import { keyOfRaw } from "../../../src/sources/kubernetes/decode.js";
 import type { RawObject } from "../../../src/sources/kubernetes/watcher.js";
 import type { SourceHandler } from "../../../src/sources/source.js";
 import { CASES, objectOf, type Lab } from "../manifests/broken-lab-cases.js";
-import { docOf, exampleLab, validateLab, type Doc } from "../manifests/example-lab.js";
+import { docOf, exampleLab, secretRefs, validateLab, type Doc } from "../manifests/example-lab.js";
 
 class Recorder implements SourceHandler {
   events: string[] = [];
@@ -43,19 +43,6 @@ class Recorder implements SourceHandler {
     this.events = [];
     return out;
   }
-}
-
-/** Kubernetes mode reads no files: a `*Ref: {file: ...}` becomes a Secret of the namespace. */
-function secretRefs(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(secretRefs);
-  if (!value || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) =>
-      k.endsWith("Ref") && v && typeof v === "object" && "file" in v
-        ? [k, { secretName: "lab-secrets", key: k }]
-        : [k, secretRefs(v)],
-    ),
-  );
 }
 
 let version = 0;
