@@ -9,9 +9,16 @@
  *   - no-op passes: every object enqueued again with nothing changed: API writes (goal 0),
  *     wall and operator CPU;
  *   - API write → reconcile start: a merge patch of one LabManager's spec among N, until its
- *     reconcile begins.
+ *     reconcile begins;
+ *   - steady state: each reconcile now takes STEADY.hostMs (a Manager's round trip) and asks
+ *     for a resync after STEADY.resyncMs, which the manager jitters (±10 %) as for a spec's
+ *     resyncInterval. All N are enqueued at once (an operator restart: the worst case), and
+ *     once each was reconciled the queue depth is sampled every 100 ms for three periods.
+ *     Goal: it never holds more than a tenth of the objects.
  * Writes are counted per client call that creates, replaces, patches or deletes.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { keyString, type ObjectKey } from "../src/api/index.js";
 import { kindResource, MERGE_PATCH } from "../src/kube/client.js";
 import { createKubernetesOperator } from "../src/modes/kubernetes/operator.js";
@@ -25,10 +32,23 @@ export interface KubeScaleResult {
   firstPass: { ms: number; writes: number; byCall: Record<string, number> };
   noopPasses: { ms: Summary; cpuMs: Summary; writes: Summary };
   writeToReconcileMs: Summary;
+  steady: SteadyState;
   rssMiB: number;
-  heapUsedMiB: number;
+  /** After a full garbage collection: what the N objects keep alive. */
+  liveHeapMiB: number;
 }
 
+/** Keys waiting in the queue (not being processed) once resyncs run on their own timers. */
+interface SteadyState {
+  hostMs: number;
+  resyncMs: number;
+  sampledMs: number;
+  reconciles: number;
+  queueDepth: Summary;
+  maxQueuedFraction: number;
+}
+
+const STEADY = { hostMs: 100, resyncMs: 60_000 };
 const NAMESPACE = "default";
 const resource = { ...kindResource("LabManager"), namespace: NAMESPACE };
 const name = (i: number) => `loop-${i}`;
@@ -44,6 +64,13 @@ async function forEachLimited(
     while (next < n) await each(next++);
   };
   await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
+}
+
+/** heapUsed after a full collection (gc exposed at run time: the benchmark runs in-process). */
+function liveHeapMiB(): number {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+  return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
 export async function benchKubeScale(n = 1000, passes = 3, writes = 30): Promise<KubeScaleResult> {
@@ -64,11 +91,18 @@ export async function benchKubeScale(n = 1000, passes = 3, writes = 30): Promise
     const createMs = performance.now() - t0;
 
     let onStart: ((key: string) => void) | undefined;
+    let steady = false;
     const counted = countingWrites(cluster.clients);
     const operator = createKubernetesOperator({
       clients: counted.clients,
       namespaces: [NAMESPACE],
-      reconcilers: readyReconcilers((ctx) => onStart?.(keyString(ctx.key))),
+      reconcilers: readyReconcilers(
+        async (ctx) => {
+          onStart?.(keyString(ctx.key));
+          if (steady) await new Promise((r) => setTimeout(r, STEADY.hostMs));
+        },
+        () => (steady ? { requeueAfterMs: STEADY.resyncMs } : {}),
+      ),
       log: quietLog,
       identity: "bench-kube-scale",
     });
@@ -130,6 +164,17 @@ export async function benchKubeScale(n = 1000, passes = 3, writes = 30): Promise
         latency.push(performance.now() - t);
       }
       onStart = undefined;
+
+      steady = true;
+      let reconciles = 0;
+      manager.onReconciled(() => reconciles++);
+      await pass(() => keys.forEach((k) => manager.enqueue(k)));
+      const depths: number[] = [];
+      const before = reconciles;
+      const sampler = setInterval(() => depths.push(manager.queue.length), 100);
+      await new Promise((r) => setTimeout(r, 3 * STEADY.resyncMs));
+      clearInterval(sampler);
+      const queueDepth = summarize(depths);
       return {
         managers: n,
         createMs,
@@ -141,8 +186,15 @@ export async function benchKubeScale(n = 1000, passes = 3, writes = 30): Promise
           writes: summarize(noop.map((p) => p.writes)),
         },
         writeToReconcileMs: summarize(latency),
+        steady: {
+          ...STEADY,
+          sampledMs: 3 * STEADY.resyncMs,
+          reconciles: reconciles - before,
+          queueDepth,
+          maxQueuedFraction: queueDepth.max / n,
+        },
         rssMiB: process.memoryUsage().rss / 2 ** 20,
-        heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
+        liveHeapMiB: liveHeapMiB(),
       };
     } finally {
       await operator.stop();

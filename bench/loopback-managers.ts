@@ -43,13 +43,7 @@ function sshdConfig(dir: string, port: number, addresses: string[], k: number): 
   ].join("\n");
 }
 
-function labManager(
-  i: number,
-  port: number,
-  key: string,
-  fingerprint: string,
-  resyncInterval: string,
-): Record<string, unknown> {
+function labManager(i: number, port: number, key: string, fingerprint: string): Record<string, unknown> {
   return {
     apiVersion: "openstacklab.io/v1alpha1",
     kind: "LabManager",
@@ -60,7 +54,7 @@ function labManager(
       bridges: [{ name: "labbr0", addresses: ["10.99.0.1/24"] }],
       virtualBMC: { enabled: true },
       user: { name: "manager" },
-      resyncInterval,
+      resyncInterval: "1h",
     },
   };
 }
@@ -71,11 +65,7 @@ async function waitListening(child: ChildProcess, log: () => string): Promise<vo
   if (child.exitCode !== null) throw new Error(`sshd exited ${child.exitCode}: ${log()}`);
 }
 
-export async function startLoopbackManagers(
-  n: number,
-  opts: { port?: number; resyncInterval?: string } = {},
-): Promise<LoopbackManagers> {
-  const port = opts.port ?? 2299;
+export async function startLoopbackManagers(n: number, port = 2299): Promise<LoopbackManagers> {
   const dir = await mkdtemp(join(tmpdir(), "bench-loop-"));
   const children: ChildProcess[] = [];
   const close = async () => {
@@ -109,7 +99,7 @@ export async function startLoopbackManagers(
     const manifests = join(dir, "manifests");
     await mkdir(manifests);
     const docs = Array.from({ length: n }, (_, i) =>
-      stringify(labManager(i, port, join(dir, "client_ed25519"), fingerprint, opts.resyncInterval ?? "1h")),
+      stringify(labManager(i, port, join(dir, "client_ed25519"), fingerprint)),
     );
     await writeFile(join(manifests, "managers.yaml"), docs.join("---\n"));
     return { dir, manifests, workspace: join(dir, "workspace"), sshdProcesses: children.length, close };

@@ -23,21 +23,6 @@ export interface PassOptions {
   mutate: boolean;
   passes: number;
   workers?: number;
-  /**
-   * After the passes, let every object's own resync timer (the spec's resyncInterval,
-   * jittered) drive the reconciles for this long and sample the queue depth.
-   */
-  steadyMs?: number;
-}
-
-/** Reconciles that only resync timers started, and the keys waiting in the queue meanwhile. */
-export interface SteadyState {
-  ms: number;
-  reconciles: number;
-  /** Keys waiting (not being processed), sampled every 100 ms. */
-  queueDepth: Summary;
-  /** The largest depth seen as a fraction of the objects (goal: at most 0.1). */
-  maxQueuedFraction: number;
 }
 
 export interface PassResult {
@@ -58,7 +43,6 @@ export interface PassResult {
   heapUsedMiB: number;
   /** Reconciles that failed (should be 0: the figures are for healthy hosts). */
   errors: number;
-  steady?: SteadyState;
 }
 
 const roundTrips = (s: PoolStats) =>
@@ -82,9 +66,7 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
   let waiting = new Set<string>();
   let wake: (() => void) | undefined;
   let errors = 0;
-  let reconciles = 0;
   manager.onReconciled((key, outcome) => {
-    reconciles++;
     if (outcome === "error") errors++;
     waiting.delete(keyString(key));
     if (waiting.size === 0) wake?.();
@@ -99,15 +81,6 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
     else operator.run(); // load() enqueued every key already
     await done;
     return performance.now() - t0;
-  };
-  const sampleSteadyState = async (ms: number, objects: number): Promise<SteadyState> => {
-    const depths: number[] = [];
-    const before = reconciles;
-    const sampler = setInterval(() => depths.push(manager.queue.length), 100);
-    await new Promise((r) => setTimeout(r, ms));
-    clearInterval(sampler);
-    const queueDepth = summarize(depths);
-    return { ms, reconciles: reconciles - before, queueDepth, maxQueuedFraction: queueDepth.max / objects };
   };
   try {
     const firstPassMs = await pass(false);
@@ -124,7 +97,6 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
       cpu.push((c.user + c.system) / 1000);
       trips.push(roundTrips(hosts.stats()) - before);
     }
-    const steady = opts.steadyMs ? await sampleSteadyState(opts.steadyMs, keys.length) : undefined;
     const mem = process.memoryUsage();
     return {
       objects: keys.length,
@@ -138,7 +110,6 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
       rssMiB: mem.rss / 2 ** 20,
       heapUsedMiB: mem.heapUsed / 2 ** 20,
       errors: errors - firstErrors,
-      ...(steady ? { steady } : {}),
     };
   } finally {
     await operator.stop();

@@ -7,10 +7,7 @@
  *     real no-op reconciles.
  *   - loopback: N LabManagers on cheap SSH endpoints (bench/loopback-managers.ts: real
  *     sshd on 127.0.x.y, root on this host), plan mode: observe + plan, nothing applied.
- *   - steady: N loopback Managers with resyncInterval 2m, left to their own (jittered)
- *     resync timers for 5 minutes after one pass; the queue depth is sampled meanwhile.
- * Needs root. Env: BENCH_SCALE_SANDBOX="1,10", BENCH_SCALE_LOOPBACK="1,10,50,200,1000",
- * BENCH_SCALE_STEADY="200".
+ * Needs root. Env: BENCH_SCALE_SANDBOX="1,10", BENCH_SCALE_LOOPBACK="1,10,50,200,1000".
  */
 import { execFile } from "node:child_process";
 import { freemem, loadavg } from "node:os";
@@ -27,8 +24,6 @@ const PASS = fileURLToPath(new URL("./operator-pass.ts", import.meta.url));
 export interface ScaleRow {
   endpoints: "sandbox" | "loopback";
   managers: number;
-  /** The steady-state row's resyncInterval (others: 1h, passes forced by the benchmark). */
-  resyncInterval?: string;
   /** Time to boot and converge the N sandbox Managers (sandbox rows only). */
   setupMs?: number;
   result: PassResult;
@@ -68,37 +63,20 @@ async function sandboxRow(n: number, passes: number): Promise<ScaleRow> {
   }
 }
 
-async function loopbackRow(n: number, passes: number, steady?: SteadyRow): Promise<ScaleRow> {
-  const lab = await startLoopbackManagers(n, { resyncInterval: steady?.resyncInterval ?? "1h" });
+async function loopbackRow(n: number, passes: number): Promise<ScaleRow> {
+  const lab = await startLoopbackManagers(n);
   try {
     const result = await passesInFreshProcess({
       manifests: lab.manifests,
       workspace: lab.workspace,
       mutate: false,
       passes,
-      ...(steady ? { steadyMs: steady.ms } : {}),
     });
-    return {
-      endpoints: "loopback",
-      managers: n,
-      ...(steady ? { resyncInterval: steady.resyncInterval } : {}),
-      result,
-      loadAverage: load(),
-    };
+    return { endpoints: "loopback", managers: n, result, loadAverage: load() };
   } finally {
     await lab.close();
   }
 }
-
-/**
- * Resyncs left to their own timers: N Managers whose resyncInterval is short enough that a
- * few periods fit in the window, so the queue depth shows whether the jitter spreads them.
- */
-interface SteadyRow {
-  resyncInterval: string;
-  ms: number;
-}
-const STEADY: SteadyRow = { resyncInterval: "2m", ms: 5 * 60_000 };
 
 const load = () => loadavg().map((x) => round(x, 2));
 
@@ -108,11 +86,6 @@ export async function benchScale(passes = 3): Promise<{ freeMiBBefore: number; r
   for (const n of list(process.env.BENCH_SCALE_LOOPBACK, [1, 10, 50, 200, 1000])) {
     process.stderr.write(`bench scale: ${n} loopback Managers\n`);
     rows.push(await loopbackRow(n, passes));
-    process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
-  }
-  for (const n of list(process.env.BENCH_SCALE_STEADY, [200])) {
-    process.stderr.write(`bench scale: ${n} loopback Managers, resyncs on their own timers\n`);
-    rows.push(await loopbackRow(n, 1, STEADY));
     process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
   }
   for (const n of list(process.env.BENCH_SCALE_SANDBOX, [1, 10])) {

@@ -26,7 +26,7 @@ describe("labctl diff against a real sshd", { skip, timeout: 300_000 }, () => {
     });
 
   before(async () => {
-    lm = await startLoopbackManagers(1, { port: 2391 });
+    lm = await startLoopbackManagers(1, 2391);
     stateDir = join(lm.dir, "state");
   });
   after(async () => {

@@ -37,7 +37,7 @@ describe("labctl diff --kubernetes against the real apiserver", { skip, timeout:
 
   before(async () => {
     cluster = await startCluster();
-    lm = await startLoopbackManagers(1, { port: 2392 });
+    lm = await startLoopbackManagers(1, 2392);
     manager = parseAllDocuments(await readFile(join(lm.manifests, "managers.yaml"), "utf8"))[0]!.toJS();
   });
   after(async () => {

@@ -32,7 +32,12 @@ describe("no-op passes in Kubernetes mode", { skip, timeout: 300_000 }, () => {
     const operator = createKubernetesOperator({
       clients,
       namespaces: ["default"],
-      reconcilers: readyReconcilers(() => (passes += 1), { requeueAfterMs: 300 }),
+      reconcilers: readyReconcilers(
+        () => {
+          passes += 1;
+        },
+        { requeueAfterMs: 300 },
+      ),
       log: quietLog,
       identity: "noop-test",
     });

@@ -116,11 +116,11 @@ export async function eventually<T>(
  * reconcile does (no event, nothing owned): what costs the API server is then ours alone.
  */
 export function readyReconcilers(
-  onStart: (ctx: Parameters<Reconciler>[0]) => void,
-  result: { requeueAfterMs?: number } = {},
+  onStart: (ctx: Parameters<Reconciler>[0]) => void | Promise<void>,
+  result: { requeueAfterMs?: number } | (() => { requeueAfterMs?: number }) = {},
 ): Record<Kind, Reconciler> {
   const reconcile: Reconciler = async (ctx) => {
-    onStart(ctx);
+    await onStart(ctx);
     ctx.state.status.conditions = markReady(
       ctx.state.status.conditions,
       "Converged",
@@ -128,7 +128,7 @@ export function readyReconcilers(
       ctx.state.generation,
     );
     ctx.state.status.observedGeneration = ctx.state.generation;
-    return { ...result };
+    return typeof result === "function" ? result() : { ...result };
   };
   return Object.fromEntries(KINDS.map((k) => [k, reconcile])) as Record<Kind, Reconciler>;
 }
