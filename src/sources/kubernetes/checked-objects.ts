@@ -11,7 +11,10 @@ interface Entry {
   decoded: Decoded;
   /** Has a deletionTimestamp: judged once more, handed over for removal, then dropped. */
   deleting: boolean;
-  /** Changes with every delivery of the object (never reused), so an unchanged verdict is known without comparing specs. */
+  /**
+   * New with every delivery of the object, never reused: a good verdict is known unchanged
+   * without comparing specs.
+   */
   revision: number;
   /** creationTimestamp in ms, read once: the set is sorted by age on every change. */
   createdMs: number;
