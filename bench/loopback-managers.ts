@@ -40,6 +40,11 @@ function sshdConfig(dir: string, port: number, addresses: string[], k: number): 
     "MaxSessions 20",
     "MaxStartups 400:30:800",
     "LogLevel ERROR",
+    // bash run by sshd sources ~/.bashrc unless it is a nested shell. This machine's root
+    // .bashrc runs `pyenv init` twice (about 150 ms per session, twice the observe script's
+    // own CPU); a Manager's is a few lines. SHLVL=1 makes the login shell a nested one, so
+    // each session costs what sshd and the script cost.
+    "SetEnv SHLVL=1",
   ].join("\n");
 }
 

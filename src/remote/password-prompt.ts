@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileCached } from "../util/cached-read.js";
 
 interface TtyInput extends NodeJS.ReadableStream {
   isTTY?: boolean;
@@ -44,7 +44,7 @@ export function promptPassword(
 
 /** A password kept in a file: its first line, without the line ending. */
 export async function readPasswordFile(path: string): Promise<string> {
-  const text = await readFile(path, "utf8");
+  const text = (await readFileCached(path)).toString("utf8");
   const first = text.split(/\r?\n/)[0] ?? "";
   if (first === "") throw new Error(`password file ${path} is empty`);
   return first;

@@ -1,7 +1,7 @@
 import ssh2 from "ssh2";
 import { readFile } from "node:fs/promises";
 import { createFileOnce, writeFileAtomic } from "../util/atomic.js";
-import type { KeyPairPaths } from "./types.js";
+import type { KeyPair } from "./types.js";
 
 const { utils } = ssh2;
 
@@ -56,7 +56,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
  * Create the pair once. The private key is created with an exclusive link, so two writers
  * never both win and an existing key is never replaced; the .pub is (re)derived from it.
  */
-export async function ensureKeyPairAt(privateKeyPath: string, login: string, type: "ed25519" | "rsa"): Promise<KeyPairPaths> {
+export async function ensureKeyPairAt(privateKeyPath: string, login: string, type: "ed25519" | "rsa"): Promise<KeyPair> {
   const publicKeyPath = `${privateKeyPath}.pub`;
   let privateKey = await readIfExists(privateKeyPath);
   if (privateKey === undefined) {
@@ -67,5 +67,5 @@ export async function ensureKeyPairAt(privateKeyPath: string, login: string, typ
   const expected = publicKeyLineOf(privateKey, login);
   const existing = (await readIfExists(publicKeyPath))?.trim();
   if (existing !== expected) await writeFileAtomic(publicKeyPath, expected + "\n", 0o644);
-  return { privateKeyPath, publicKeyPath, publicKey: expected };
+  return { privateKeyPath, publicKeyPath, publicKey: expected, privateKey };
 }

@@ -10,6 +10,12 @@ export interface KeyPairPaths {
   publicKey: string;
 }
 
+/** A key pair as found or created: where it lives, and the private key itself. */
+export interface KeyPair extends KeyPairPaths {
+  /** The OpenSSH private key (PEM text). */
+  privateKey: string;
+}
+
 /** The object a workspace secret belongs to. */
 export interface SecretOwner {
   kind: "LabManager" | "LibvirtNetwork" | "TripleOUndercloud" | "OvercloudNodeSet";

@@ -6,7 +6,7 @@ import { fileIdentity } from "../util/file-identity.js";
 import { ensureKeyPairAt, publicKeyLineOf } from "./keys.js";
 import { generatePassword } from "./password.js";
 import { removeHostBlock, setHostBlock } from "./sshconfig.js";
-import type { KeyPairPaths, SecretOwner, SecretRole, SshConfigHost, WorkspaceApi } from "./types.js";
+import type { KeyPair, KeyPairPaths, SecretOwner, SecretRole, SshConfigHost, WorkspaceApi } from "./types.js";
 
 /** `user@host` as used for key and password file names; refuses anything path-like. */
 function checkLogin(login: string): string {
@@ -34,7 +34,13 @@ export class Workspace implements WorkspaceApi {
   readonly resultsDir: string;
   readonly keysDir: string;
   readonly passwordsDir: string;
-  private readonly pending = new Map<string, Promise<unknown>>();
+  /**
+   * Keys and passwords read or created so far, by file: they are never replaced, so each is
+   * read once (a reconcile asks for its object's secrets every time: with a thousand Managers,
+   * two dozen file operations each was a third of the operator's CPU). forgetSecrets drops
+   * an owner's.
+   */
+  private readonly secrets = new Map<string, Promise<unknown>>();
   private configWrites: Promise<unknown> = Promise.resolve();
   /** ssh.config blocks (by alias, as set) known to be in the file with this identity. */
   private sshConfigSeen = { identity: "", blocks: new Map<string, string>() };
@@ -58,17 +64,17 @@ export class Workspace implements WorkspaceApi {
     return join(this.keysDir, checkLogin(login));
   }
 
-  ensureKeyPair(login: string, type: "ed25519" | "rsa" = "ed25519"): Promise<KeyPairPaths> {
-    return this.once(`key:${login}`, async () => {
+  async ensureKeyPair(login: string, type: "ed25519" | "rsa" = "ed25519"): Promise<KeyPairPaths> {
+    return this.remembered(this.privateKeyPath(login), async () => {
       await this.init();
       return ensureKeyPairAt(this.privateKeyPath(login), login, type);
     });
   }
 
-  ensurePassword(login: string): Promise<string> {
-    return this.once(`password:${login}`, async () => {
+  async ensurePassword(login: string): Promise<string> {
+    const path = join(this.passwordsDir, checkLogin(login));
+    return this.remembered(path, async () => {
       await this.init();
-      const path = join(this.passwordsDir, checkLogin(login));
       await createFileOnce(path, generatePassword() + "\n", 0o600);
       const password = (await readFile(path, "utf8")).trim();
       if (password === "") throw new Error(`password file ${path} is empty`);
@@ -87,9 +93,9 @@ export class Workspace implements WorkspaceApi {
    * under the former name (`keys/<user>@<host>`, namespace default) is moved here, not replaced:
    * a VM whose seed was consumed knows only that key.
    */
-  keyPairFor(owner: SecretOwner, role: SecretRole, legacyLogin?: string): Promise<KeyPairPaths> {
+  keyPairFor(owner: SecretOwner, role: SecretRole, legacyLogin?: string): Promise<KeyPair> {
     const path = this.keyPathFor(owner, role);
-    return this.once(`key:${path}`, async () => {
+    return this.remembered(path, async () => {
       await this.init();
       if (legacyLogin && owner.namespace === "default") await this.adopt(this.privateKeyPath(legacyLogin), path, [".pub"]);
       return ensureKeyPairAt(path, `${role}@${owner.name}`, "ed25519");
@@ -99,7 +105,7 @@ export class Workspace implements WorkspaceApi {
   /** An object's password of one role, created once (moved from its former name, as keys are). */
   passwordFor(owner: SecretOwner, role: SecretRole, legacyLogin?: string): Promise<string> {
     const path = join(this.passwordsDir, checkOwner(owner, role));
-    return this.once(`password:${path}`, async () => {
+    return this.remembered(path, async () => {
       await this.init();
       if (legacyLogin && owner.namespace === "default") await this.adopt(join(this.passwordsDir, checkLogin(legacyLogin)), path, []);
       await createFileOnce(path, generatePassword() + "\n", 0o600);
@@ -141,6 +147,9 @@ export class Workspace implements WorkspaceApi {
   /** Remove every key and password of an object (its cleanup finished). */
   async forgetSecrets(owner: Omit<SecretOwner, never>): Promise<void> {
     const dir = dirname(checkOwner(owner, "login"));
+    for (const path of this.secrets.keys())
+      if (path.startsWith(join(this.keysDir, dir, "/")) || path.startsWith(join(this.passwordsDir, dir, "/")))
+        this.secrets.delete(path);
     await rm(join(this.keysDir, dir), { recursive: true, force: true });
     await rm(join(this.passwordsDir, dir), { recursive: true, force: true });
   }
@@ -200,12 +209,13 @@ export class Workspace implements WorkspaceApi {
     await rename(legacy, path);
   }
 
-  /** Concurrent callers for the same item share one creation. */
-  private once<T>(key: string, create: () => Promise<T>): Promise<T> {
-    const existing = this.pending.get(key) as Promise<T> | undefined;
-    if (existing) return existing;
-    const running = create().finally(() => this.pending.delete(key));
-    this.pending.set(key, running);
-    return running;
+  /** The secret at this path as first read or created; concurrent callers share one creation. */
+  private remembered<T>(path: string, create: () => Promise<T>): Promise<T> {
+    const known = this.secrets.get(path) as Promise<T> | undefined;
+    if (known) return known;
+    const reading = create();
+    this.secrets.set(path, reading);
+    reading.catch(() => this.secrets.delete(path)); // a failure is not remembered: the next call tries again
+    return reading;
   }
 }

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { generateKeyPair } from "../../workspace/keys.js";
 import { generatePassword } from "../../workspace/password.js";
 import type { SecretOwner, SecretRole } from "../../workspace/types.js";
@@ -21,7 +20,7 @@ export function writingSecrets(workspace: Workspace): WorkspaceSecrets {
   return {
     async keyPair(owner, role, legacy) {
       const pair = await workspace.keyPairFor(owner, role, legacy);
-      return { privateKey: await readFile(pair.privateKeyPath), publicKey: pair.publicKey };
+      return { privateKey: Buffer.from(pair.privateKey), publicKey: pair.publicKey };
     },
     password: (owner, role, legacy) => workspace.passwordFor(owner, role, legacy),
   };

@@ -15,6 +15,7 @@ import { domainName } from "../../controllers/undercloud/desired.js";
 import { promptPassword, readPasswordFile } from "../../remote/password-prompt.js";
 import type { CredentialStore, GuestLoginRequest, LoginKey } from "../../runtime/host-access.js";
 import { bmcPassword } from "../../steps/bmc/password.js";
+import { readFileCached } from "../../util/cached-read.js";
 import { writeResults } from "../../workspace/results.js";
 import type { SecretOwner } from "../../workspace/types.js";
 import type { Workspace } from "../../workspace/workspace.js";
@@ -89,8 +90,8 @@ async function loginKey(secrets: WorkspaceSecrets, m: LabManager): Promise<Login
   const ref = m.spec.ssh.privateKeyRef?.file;
   if (ref)
     return {
-      privateKey: await readFile(ref),
-      publicKey: (await readFile(`${ref}.pub`, "utf8").catch(() => "")).trim(),
+      privateKey: await readFileCached(ref),
+      publicKey: (await readFileCached(`${ref}.pub`).catch(() => "")).toString().trim(),
     };
   return secrets.keyPair(ownerOf(m), "login", `${m.spec.ssh.user}@${m.metadata.name}`);
 }

@@ -58,6 +58,24 @@ test("forgetting an object's secrets removes its keys and passwords only", async
   assert.ok(existsSync(kept.privateKeyPath));
 });
 
+test("secrets are read once, yet a forgotten object's come back new, and only its own", async () => {
+  const w = await ws();
+  const key = await w.keyPairFor(vm("a"), "guest");
+  const password = await w.passwordFor(vm("a"), "bmc");
+  const neighbour = await w.keyPairFor(vm("ab"), "guest"); // a name the first one prefixes
+  const neighbourPassword = await w.passwordFor(vm("ab"), "bmc");
+  // Remembered: a second ask reads no file (the files gone, the answer stands).
+  writeFileSync(join(w.dir, "passwords", "TripleOUndercloud", "default", "ab", "bmc"), "changed-by-hand\n");
+  assert.equal(await w.passwordFor(vm("ab"), "bmc"), neighbourPassword);
+  await w.forgetSecrets(vm("a"));
+  const key2 = await w.keyPairFor(vm("a"), "guest");
+  assert.notEqual(key2.publicKey, key.publicKey);
+  assert.equal(readFileSync(key2.privateKeyPath, "utf8"), key2.privateKey);
+  assert.notEqual(await w.passwordFor(vm("a"), "bmc"), password);
+  assert.equal((await w.keyPairFor(vm("ab"), "guest")).publicKey, neighbour.publicKey);
+  assert.equal(await w.passwordFor(vm("ab"), "bmc"), neighbourPassword);
+});
+
 test("a block that would jump through itself is refused; a VM's key is checked under its alias", () => {
   const ctx = { knownHostsPath: "/ws/known_hosts" };
   const host = { alias: "tripleo", hostName: "192.168.122.50", user: "tripleo", identityFile: "/ws/k" };
