@@ -176,7 +176,9 @@ export class Workspace implements WorkspaceApi {
   /**
    * Every reconcile of a Manager sets its blocks again. A block already set in the file as it
    * is now (same identity: nobody wrote it since) is not parsed again; with a thousand
-   * Managers that parse would be quadratic per pass. Any write forgets what was seen.
+   * Managers that parse would be quadratic per pass. Our own write changes only its alias's
+   * block, so what was seen of the others stays true under the new identity; a write by
+   * anyone else (another identity) forgets it all.
    */
   private editSshConfig(alias: string, wanted: string | undefined, edit: (text: string) => string): Promise<void> {
     const next = this.configWrites.catch(() => undefined).then(async () => {
@@ -191,7 +193,7 @@ export class Workspace implements WorkspaceApi {
       const edited = edit(text);
       if (edited !== text) {
         await writeFileAtomic(this.sshConfigPath, edited, 0o600);
-        this.sshConfigSeen = { identity: await fileIdentity(this.sshConfigPath), blocks: new Map() };
+        this.sshConfigSeen.identity = await fileIdentity(this.sshConfigPath);
       }
       if (wanted === undefined) this.sshConfigSeen.blocks.delete(alias);
       else this.sshConfigSeen.blocks.set(alias, wanted);
