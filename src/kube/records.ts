@@ -28,12 +28,17 @@ export async function readRecord(clients: KubeClients, id: ObjectId): Promise<st
   }
 }
 
-/** Replace the record, creating it on first write. */
+/**
+ * Write the record: a replace when it is known to exist, else a create (a new object's
+ * first write: one call, not a replace answered 404 and then a create). Either falls back
+ * to the other when the guess was wrong.
+ */
 export async function writeRecord(
   clients: KubeClients,
   id: ObjectId,
   live: LiveObject,
   json: string,
+  known: boolean,
 ): Promise<void> {
   const body: V1ConfigMap = {
     apiVersion: "v1",
@@ -46,17 +51,22 @@ export async function writeRecord(
     },
     data: { [DATA_KEY]: json },
   };
-  const target = { namespace: id.namespace, name: recordName(id) };
-  try {
-    await clients.core.replaceNamespacedConfigMap({ ...target, body });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+  const replace = () =>
+    clients.core.replaceNamespacedConfigMap({ namespace: id.namespace, name: recordName(id), body });
+  const create = () => clients.core.createNamespacedConfigMap({ namespace: id.namespace, body });
+  if (known) {
     try {
-      await clients.core.createNamespacedConfigMap({ namespace: id.namespace, body });
-    } catch (createErr) {
-      if (!isAlreadyExists(createErr)) throw createErr;
-      await clients.core.replaceNamespacedConfigMap({ ...target, body });
+      await replace();
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
     }
+  }
+  try {
+    await create();
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    await replace();
   }
 }
 

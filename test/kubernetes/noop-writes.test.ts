@@ -60,4 +60,52 @@ describe("no-op passes in Kubernetes mode", { skip, timeout: 300_000 }, () => {
       await operator.stop();
     }
   });
+
+  test("a new object's record is one create; after a restart, a change is one replace", async () => {
+    // The example lab's LabManager name, in a namespace of its own.
+    await cluster.kubectl(["create", "namespace", "records"]);
+    await cluster.kubectl(["apply", "-f", "-"], labManagerYaml("lab", { namespace: "records" }));
+    const recordWrites = (writes: string[]) => writes.filter((w) => /ConfigMap/.test(w));
+    const run = async (onStart: () => void) => {
+      const counted = countingWrites(cluster.clients);
+      const operator = createKubernetesOperator({
+        clients: counted.clients,
+        namespaces: ["records"],
+        reconcilers: readyReconcilers(onStart),
+        log: quietLog,
+        identity: "records-test",
+      });
+      await operator.start();
+      return { operator, writes: counted.writes };
+    };
+    let reconciles = 0;
+    const first = await run(() => void reconciles++);
+    try {
+      await eventually(() => recordWrites(first.writes).length >= 1, 30_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(recordWrites(first.writes), ["core.createNamespacedConfigMap"]);
+    } finally {
+      await first.operator.stop();
+    }
+    const second = await run(() => void reconciles++);
+    try {
+      const seen = reconciles;
+      await eventually(() => reconciles > seen, 30_000);
+      await cluster.kubectl([
+        "-n",
+        "records",
+        "patch",
+        "labmanager",
+        "lab",
+        "--type=merge",
+        "-p",
+        '{"spec":{"address":"lab2.managers.test"}}',
+      ]);
+      await eventually(() => recordWrites(second.writes).length >= 1, 30_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(recordWrites(second.writes), ["core.replaceNamespacedConfigMap"]);
+    } finally {
+      await second.operator.stop();
+    }
+  });
 });

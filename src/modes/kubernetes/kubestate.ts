@@ -37,6 +37,8 @@ export interface KubernetesStateOptions {
 export class KubernetesStateStore implements StateStore {
   private readonly cached = new Map<string, ObjectState>();
   private readonly finalized = new Set<string>();
+  /** Objects whose record ConfigMap was seen or written (the next write replaces it). */
+  private readonly recorded = new Set<string>();
 
   constructor(private readonly opts: KubernetesStateOptions) {}
 
@@ -76,7 +78,8 @@ export class KubernetesStateStore implements StateStore {
     if (!live) return; // gone (finalizer removed by hand): nothing left to write to
     if (!previous || stableJson(previous.status) !== stableJson(state.status))
       await patchStatus(this.opts.clients, id, live, { ...state.status });
-    await writeRecord(this.opts.clients, id, live, JSON.stringify(state));
+    await writeRecord(this.opts.clients, id, live, JSON.stringify(state), this.recorded.has(idString(id)));
+    this.recorded.add(idString(id));
     await this.emitEvents(id, live, previous?.events ?? [], state.events);
   }
 
@@ -84,6 +87,7 @@ export class KubernetesStateStore implements StateStore {
     const id = { kind, namespace, name };
     this.cached.delete(idString(id));
     this.finalized.delete(idString(id));
+    this.recorded.delete(idString(id));
     await deleteRecord(this.opts.clients, id);
     await updateFinalizers(this.opts.clients, id, (f) => f.filter((x) => x !== FINALIZER));
   }
@@ -98,6 +102,7 @@ export class KubernetesStateStore implements StateStore {
     for (const { id, json, ownerUid } of await listRecords(this.opts.clients, this.opts.namespaces)) {
       const live = await getObject(this.opts.clients, id);
       if (!live || (ownerUid && live.metadata.uid !== ownerUid)) continue;
+      this.recorded.add(idString(id));
       states.push(this.cached.get(idString(id)) ?? (JSON.parse(json) as ObjectState));
     }
     return states;
@@ -106,7 +111,10 @@ export class KubernetesStateStore implements StateStore {
   /** The record, else a state seeded from the object's status (record lost), else nothing. */
   private async read(id: ObjectId): Promise<ObjectState | undefined> {
     const json = await readRecord(this.opts.clients, id);
-    if (json) return JSON.parse(json) as ObjectState;
+    if (json) {
+      this.recorded.add(idString(id));
+      return JSON.parse(json) as ObjectState;
+    }
     const live = await getObject(this.opts.clients, id);
     if (!live?.status) return undefined;
     const state = emptyState(id.kind, id.namespace, id.name);
