@@ -17,13 +17,11 @@
  *     Goal: it never holds more than a tenth of the objects.
  * Writes are counted per client call that creates, replaces, patches or deletes.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { keyString, type ObjectKey } from "../src/api/index.js";
 import { kindResource, MERGE_PATCH } from "../src/kube/client.js";
 import { createKubernetesOperator } from "../src/modes/kubernetes/operator.js";
 import { countingWrites, quietLog, readyReconcilers, startCluster } from "../test/kubernetes/support.js";
-import { summarize, type Summary } from "./stats.js";
+import { liveHeapMiB, summarize, type Summary } from "./stats.js";
 
 export interface KubeScaleResult {
   managers: number;
@@ -64,13 +62,6 @@ async function forEachLimited(
     while (next < n) await each(next++);
   };
   await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
-}
-
-/** heapUsed after a full collection (gc exposed at run time: the benchmark runs in-process). */
-function liveHeapMiB(): number {
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
-  return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
 export async function benchKubeScale(n = 1000, passes = 3, writes = 30): Promise<KubeScaleResult> {

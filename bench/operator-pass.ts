@@ -14,7 +14,7 @@ import { createFileOperator } from "../src/modes/file/operator.js";
 import { createLogger } from "../src/log.js";
 import type { PoolStats } from "../src/remote/pool.js";
 import { objectKey } from "../src/runtime/cache.js";
-import { summarize, type Summary } from "./stats.js";
+import { liveHeapMiB, summarize, type Summary } from "./stats.js";
 
 export interface PassOptions {
   manifests: string;
@@ -41,6 +41,9 @@ export interface PassResult {
   /** Resident set size after the passes, MiB. */
   rssMiB: number;
   heapUsedMiB: number;
+  /** After a full collection: what the operator holds, and the RSS then. */
+  liveHeapMiB: number;
+  rssAfterGcMiB: number;
   /** Reconciles that failed (should be 0: the figures are for healthy hosts). */
   errors: number;
 }
@@ -109,6 +112,8 @@ export async function runPasses(opts: PassOptions): Promise<PassResult> {
       cpuMsPerPass: summarize(cpu),
       rssMiB: mem.rss / 2 ** 20,
       heapUsedMiB: mem.heapUsed / 2 ** 20,
+      liveHeapMiB: liveHeapMiB(),
+      rssAfterGcMiB: process.memoryUsage().rss / 2 ** 20,
       errors: errors - firstErrors,
     };
   } finally {

@@ -1,3 +1,6 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
 /** Median and spread of repeated measurements, as every benchmark reports them. */
 export interface Summary {
   n: number;
@@ -15,3 +18,10 @@ export function summarize(samples: number[]): Summary {
 }
 
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** heapUsed after a full collection (gc exposed at run time: the benchmarks run in-process). */
+export function liveHeapMiB(): number {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
