@@ -53,7 +53,7 @@ function newestMtime(dir: string): number {
 
 /** Build dist/ when bin/labctl.js would not use it (the same rule). */
 async function ensureBuilt(): Promise<boolean> {
-  const compiled = join(ROOT, "dist", "cli", "main.js");
+  const compiled = join(ROOT, "dist", "labctl", "main.js");
   let fresh: boolean;
   try {
     fresh = statSync(compiled).mtimeMs >= newestMtime(join(ROOT, "src"));

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /* global process */
-// Runs the compiled CLI when dist/ is current, otherwise the TypeScript sources through tsx
-// (so a stale build never hides an edit).
+// Runs the bundled CLI (dist/labctl/, made by `npm run build`) when it is current, otherwise
+// the TypeScript sources through tsx (so a stale build never hides an edit).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const compiled = join(root, "dist", "cli", "main.js");
+const compiled = join(root, "dist", "labctl", "main.js");
 
+/** The newest mtime under dir; 0 without it (an install that ships no sources, the image). */
 function newestMtime(dir) {
+  if (!existsSync(dir)) return 0;
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

@@ -49,7 +49,7 @@ fi
 # labctl runs the compiled dist/ when it is newer than src/ (bin/labctl.js), else the sources
 # through tsx, which compiles every module it loads on every call (seconds per command).
 step "build dist/ (labctl starts from the compiled JavaScript)"
-if [ ! -f dist/cli/main.js ] || [ -n "$(find src tsconfig.json tsconfig.build.json -newer dist/cli/main.js -print -quit)" ]; then
+if [ ! -f dist/labctl/main.js ] || [ -n "$(find src tsconfig.json tsconfig.build.json scripts/bundle-cli.mjs -newer dist/labctl/main.js -print -quit)" ]; then
   npm run --silent build
 fi
 

@@ -9,6 +9,7 @@ import { printable, type ManifestError, type Source } from "./errors.js";
 import { foreignDocumentCount } from "./foreign-prescan.js";
 import { schemaFileName } from "./schema-files.js";
 import { unknownFields } from "./unknown-fields.js";
+import { projectPath } from "../util/project-root.js";
 
 export interface LoadResult {
   /** Valid objects, in file order then document order. */
@@ -237,12 +238,11 @@ function schemaOf(kind: ApiKind): SchemaNode {
 /**
  * The kind's JSON Schema as `npm run generate` wrote it to schemas/ (generate:check keeps it
  * equal to kindJsonSchema's): reading it costs about 1 ms, deriving it from zod about 60 ms
- * in a fresh process. src/manifests and dist/manifests are both two levels below the root.
+ * in a fresh process.
  */
 function generatedSchema(kind: ApiKind): SchemaNode | undefined {
   try {
-    const url = new URL(`../../${schemaFileName(kind)}`, import.meta.url);
-    return JSON.parse(readFileSync(url, "utf8")) as SchemaNode;
+    return JSON.parse(readFileSync(projectPath(schemaFileName(kind)), "utf8")) as SchemaNode;
   } catch {
     return undefined;
   }

@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
-
-/** configuration/ at the repository root, from src/render or dist/render alike. */
-const CONFIGURATION_DIR = new URL("../../configuration/", import.meta.url);
+import { projectPath } from "../util/project-root.js";
 
 const cache = new Map<string, string>();
 
@@ -9,7 +7,7 @@ const cache = new Map<string, string>();
 export function loadTemplate(relativePath: string): string {
   let text = cache.get(relativePath);
   if (text === undefined) {
-    text = readFileSync(new URL(relativePath, CONFIGURATION_DIR), "utf8");
+    text = readFileSync(projectPath("configuration", relativePath), "utf8");
     cache.set(relativePath, text);
   }
   return text;

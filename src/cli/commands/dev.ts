@@ -1,10 +1,8 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { projectPath } from "../../util/project-root.js";
 
-// Same path from src/cli/commands and dist/cli/commands: the repository's test/apiserver scripts.
-const SCRIPTS = fileURLToPath(new URL("../../../test/apiserver/", import.meta.url));
 const ACTIONS = { up: "up.sh", down: "down.sh", restart: "restart-apiserver.sh" } as const;
 type Action = keyof typeof ACTIONS;
 
@@ -26,7 +24,7 @@ function isAction(action: string): action is Action {
 }
 
 async function runScript(action: Action, dir: string | undefined): Promise<number> {
-  const script = `${SCRIPTS}${ACTIONS[action]}`;
+  const script = projectPath("test", "apiserver", ACTIONS[action]);
   if (!existsSync(script)) {
     console.error(`labctl dev apiserver needs the repository checkout: ${script} is missing`);
     return 1;
