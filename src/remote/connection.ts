@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "../log.js";
 import { backoffDelay, delay, type BackoffOptions } from "../util/backoff.js";
 import { AuthFailed, RemoteError, Unreachable } from "./errors.js";
+import { openBounded, type OpenCallback } from "./channel-open.js";
 import { checkHostKey, hostKeyAlgorithmsFor, type HostKeyPolicy, type KnownHosts } from "./hostkeys.js";
 
 /** Where and how to log in. Exactly one of privateKey or password is normally given. */
@@ -34,6 +35,16 @@ export interface Live {
   client: Client;
   lost?: Error;
   sftp?: Promise<SFTPWrapper>;
+  /** Called once when `lost` is set (see whenLost). */
+  readonly lostHooks: Set<() => void>;
+}
+
+/** An open exec channel, its session, and the time past which its user gives up on it. */
+export interface OpenedExec {
+  channel: ClientChannel;
+  live: Live;
+  /** Date.now() value: the channel's open and its command share one budget. */
+  deadlineAt: number;
 }
 
 const CHANNEL_OPEN_RETRIES = 6;
@@ -82,22 +93,31 @@ export class Connection {
   /**
    * Open an exec channel. sshd frees a closed session only on its next loop turn, so an
    * open right after a close can be refused (MaxSessions): such refusals are retried briefly.
+   * `limitMs`, counted once connected, bounds the open (retries included) and is handed on
+   * to `attach` as the deadline of the whole command.
    */
   async openExec<T>(
     command: string,
-    attach: (channel: ClientChannel) => T,
+    limitMs: number,
+    attach: (opened: OpenedExec) => T,
   ): Promise<{ attached: T; live: Live }> {
+    let deadlineAt: number | undefined;
     for (let attempt = 0; ; attempt++) {
       const live = await this.acquire();
+      const until = (deadlineAt ??= Date.now() + limitMs);
       try {
         // `attach` runs inside the callback: a fast command's exit may arrive in the same tick.
-        const attached = await new Promise<T>((resolve, reject) =>
-          live.client.exec(command, (err, ch) => (err ? reject(err) : resolve(attach(ch)))),
+        const attached = await openBounded(
+          live,
+          until,
+          (callback: OpenCallback<ClientChannel>) => live.client.exec(command, callback),
+          (channel) => attach({ channel, live, deadlineAt: until }),
         );
         return { attached, live };
       } catch (err) {
         const refused = !live.lost && /open failed/i.test((err as Error).message);
-        if (!refused || attempt >= CHANNEL_OPEN_RETRIES) throw this.lostOr(live, err as Error);
+        if (!refused || attempt >= CHANNEL_OPEN_RETRIES || Date.now() >= until)
+          throw this.lostOr(live, err as Error);
         await delay(backoffDelay(attempt, CHANNEL_OPEN_BACKOFF));
       }
     }
@@ -192,7 +212,7 @@ export class Connection {
 
   private handshake(config: ConnectConfig, sock: Duplex | undefined): Promise<Live> {
     const client = new Client();
-    const live: Live = { client };
+    const live: Live = { client, lostHooks: new Set() };
     let refusal: RemoteError | undefined;
     const policyTarget = { host: this.target.host, port: config.port ?? 22, id: this.id };
     const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
@@ -231,6 +251,8 @@ export class Connection {
       live.lost = err;
       if (this.live === live) this.live = undefined;
       if (!this.closed) this.opts.log.info({ reason: err.message }, "connection lost");
+      for (const hook of live.lostHooks) hook();
+      live.lostHooks.clear();
     };
     live.client.on("error", markLost);
     live.client.on("end", () => markLost(new Error("connection ended")));

@@ -1,7 +1,8 @@
 import type { ClientChannel } from "ssh2";
 import type { Logger } from "../log.js";
 import type { ExecOptions, ExecResult, StreamName } from "./types.js";
-import type { Connection, Live } from "./connection.js";
+import type { Connection, Live, OpenedExec } from "./connection.js";
+import { whenLost } from "./channel-open.js";
 import { CommandFailed, CommandTimeout, Unreachable } from "./errors.js";
 import { DEFAULT_TIMEOUT_MS, KILL_AFTER_SECONDS } from "./command.js";
 import { LineSplitter, Tail } from "./lines.js";
@@ -9,7 +10,13 @@ import { Redactor, redactText } from "./redact.js";
 
 const STDERR_TAIL_LINES = 20;
 /** Past the remote timeout and its KILL grace, the channel itself is closed locally. */
-const LOCAL_GRACE_MS = KILL_AFTER_SECONDS * 1000 + 5_000;
+export const LOCAL_GRACE_MS = KILL_AFTER_SECONDS * 1000 + 5_000;
+/**
+ * How long a channel closed at its deadline waits for the peer's CHANNEL_CLOSE before the
+ * exec settles without it: a peer on a dead path never sends it, and ssh2 would wait for
+ * the keepalives (which never fire on a half-closed jumped session) to end the session.
+ */
+export const CLOSE_ANSWER_MS = 2_000;
 
 interface Collected {
   stdout: Buffer[];
@@ -31,8 +38,8 @@ export async function runCommand(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = Date.now();
   log.debug({ purpose: opts.purpose }, "exec start");
-  const { attached, live } = await conn.openExec(command, (channel) =>
-    collect(channel, opts, timeoutMs + LOCAL_GRACE_MS, log),
+  const { attached, live } = await conn.openExec(command, timeoutMs + LOCAL_GRACE_MS, (opened) =>
+    collect(opened, opts, log),
   );
   const collected = await attached;
   await new Promise((resolve) => setImmediate(resolve)); // let a concurrent connection loss be recorded
@@ -66,13 +73,9 @@ function classify(
   return result;
 }
 
-/** Gather output and the exit status until the channel closes (or the local deadline closes it). */
-function collect(
-  channel: ClientChannel,
-  opts: ExecOptions,
-  deadlineMs: number,
-  log: Logger,
-): Promise<Collected> {
+/** Gather output and the exit status until the channel ends (see settleWhenEnded). */
+function collect(opened: OpenedExec, opts: ExecOptions, log: Logger): Promise<Collected> {
+  const { channel } = opened;
   const c: Collected = {
     stdout: [],
     stderr: [],
@@ -97,10 +100,6 @@ function collect(
   const out = stdoutRead ? new LineSplitter(lineSink("stdout")) : undefined;
   const err = new LineSplitter(lineSink("stderr"));
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      c.deadlineHit = true;
-      closeHard(channel);
-    }, deadlineMs);
     channel.on("data", (chunk: Buffer) => (c.stdout.push(chunk), out?.push(chunk)));
     channel.stderr.on("data", (chunk: Buffer) => (c.stderr.push(chunk), err.push(chunk)));
     channel.on("exit", (code: number | null, signal?: string) => {
@@ -109,14 +108,42 @@ function collect(
       if (signal) c.signal = signal;
     });
     channel.on("error", () => undefined); // the close that follows carries the outcome
-    channel.on("close", () => {
-      clearTimeout(timer);
+    settleWhenEnded(opened, c, () => {
       out?.end();
       err.end();
       resolve(c);
     });
     channel.end(opts.stdin); // EOF right after stdin so nothing waits for input forever
   });
+}
+
+/**
+ * Call `settle` once, on the first of: the channel closes; the session is lost (its channels
+ * may never close); or the deadline passes, the channel is closed hard and the peer's close
+ * does not come within CLOSE_ANSWER_MS. So every exec ends by its deadline plus that.
+ */
+function settleWhenEnded(opened: OpenedExec, c: Collected, settle: () => void): void {
+  const { channel, live, deadlineAt } = opened;
+  let settled = false;
+  let unanswered: NodeJS.Timeout | undefined;
+  const end = (): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(deadline);
+    clearTimeout(unanswered);
+    unwatch();
+    settle();
+  };
+  const deadline = setTimeout(
+    () => {
+      c.deadlineHit = true;
+      closeHard(channel);
+      unanswered = setTimeout(end, CLOSE_ANSWER_MS);
+    },
+    Math.max(0, deadlineAt - Date.now()),
+  );
+  const unwatch = whenLost(live, end);
+  channel.on("close", end);
 }
 
 /** Ask sshd to KILL the process (servers that support the signal request) and close the channel. */

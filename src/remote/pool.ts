@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Duplex } from "node:stream";
+import type { ClientChannel } from "ssh2";
 import { rootLogger, type Logger } from "../log.js";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "../util/backoff.js";
 import {
@@ -13,6 +14,9 @@ import { Unreachable } from "./errors.js";
 import { KnownHosts } from "./hostkeys.js";
 import { SshHost } from "./host.js";
 import { Semaphore } from "./semaphore.js";
+import { openBounded, type OpenCallback } from "./channel-open.js";
+
+const READY_TIMEOUT_MS = 20_000;
 
 export interface PoolOptions {
   /** OpenSSH known_hosts file (the workspace's). */
@@ -60,7 +64,8 @@ export class HostPool {
   jump(via: SshHost | SshTarget, target: SshTarget): SshHost {
     const gateway = via instanceof SshHost ? via : this.host(via);
     const id = `${targetId(target)} via ${gateway.id}`;
-    return this.getOrCreate(id, target, () => forwardThrough(gateway, target));
+    const openMs = this.options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+    return this.getOrCreate(id, target, () => forwardThrough(gateway, target, openMs));
   }
 
   stats(): PoolStats {
@@ -114,7 +119,7 @@ export class HostPool {
       log,
       keepaliveIntervalMs: o.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: o.keepaliveCountMax ?? 3,
-      readyTimeoutMs: o.readyTimeoutMs ?? 20_000,
+      readyTimeoutMs: o.readyTimeoutMs ?? READY_TIMEOUT_MS,
       connectAttempts: o.connectAttempts ?? 3,
       backoff: o.backoff ?? DEFAULT_BACKOFF,
     };
@@ -134,14 +139,25 @@ function trustOf(target: SshTarget): string {
   return hash.digest("hex");
 }
 
-async function forwardThrough(gateway: SshHost, target: SshTarget): Promise<Duplex> {
+/**
+ * The transport of a jumped session: a direct-tcpip channel of the gateway's session, its
+ * open bounded like a handshake (readyTimeout starts only once the socket exists).
+ */
+async function forwardThrough(gateway: SshHost, target: SshTarget, openMs: number): Promise<Duplex> {
   const live = await gateway.connection.acquire();
   const port = target.port ?? 22;
-  return new Promise((resolve, reject) =>
-    live.client.forwardOut("127.0.0.1", 0, target.host, port, (err, channel) => {
-      if (err)
-        return reject(new Unreachable(targetId(target), `no route through ${gateway.id}: ${err.message}`));
-      resolve(channel);
-    }),
-  );
+  const channel = await openBounded(
+    live,
+    Date.now() + openMs,
+    (callback: OpenCallback<ClientChannel>) =>
+      live.client.forwardOut("127.0.0.1", 0, target.host, port, callback),
+    (ch) => ch,
+  ).catch((err: Error) => {
+    throw new Unreachable(targetId(target), `no route through ${gateway.id}: ${err.message}`);
+  });
+  // The VM's FIN (its sshd killed by a reboot) reaches us as EOF only: the gateway then waits
+  // for our EOF before it closes the channel, and ssh2 (half-open allowed) never sends it.
+  // The session over it would end without closing, and with it every channel it carries.
+  channel.once("end", () => channel.end());
+  return channel;
 }

@@ -8,6 +8,8 @@ import type { RemoteStream } from "./types.js";
 import { closeHard } from "./exec.js";
 
 type Outcome = Awaited<RemoteStream["done"]>;
+/** A stream has no deadline; only the open of its channel is bounded. */
+const OPEN_LIMIT_MS = 60_000;
 
 /**
  * Start a long-lived command (already wrapped in the stream watchdog) and deliver its stdout
@@ -25,7 +27,9 @@ export function startStream(
   const done = (async (): Promise<Outcome> => {
     let opened;
     try {
-      opened = await conn.openExec(command, (channel) => listen(channel, onLine, purpose, log));
+      opened = await conn.openExec(command, OPEN_LIMIT_MS, ({ channel }) =>
+        listen(channel, onLine, purpose, log),
+      );
     } catch (err) {
       return { reason: "broken", error: err as Error };
     }

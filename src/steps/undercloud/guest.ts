@@ -1,5 +1,5 @@
 import type { SshTarget } from "../../remote/connection.js";
-import { RemoteError, Unreachable } from "../../remote/errors.js";
+import { RemoteError } from "../../remote/errors.js";
 import { delay } from "../../util/backoff.js";
 import { fingerprintOf, parsePublicKeyLine } from "../../remote/hostkeys.js";
 import { withShellRcBlock } from "../../render/shell-rc.js";
@@ -45,27 +45,14 @@ export type GuestFiles = Record<UploadName, string>;
 const BOOT_ID = ["cat", "/proc/sys/kernel/random/boot_id"];
 
 /**
- * The guest's boot id. Bounded here too: an exec in flight when a jumped connection drops
- * (the guest rebooting) was seen never to settle, timeoutMs notwithstanding; such a call
- * is abandoned as Unreachable and the poll goes on with a fresh connection.
+ * The guest's boot id. An exec in flight when the jumped connection drops (the guest
+ * rebooting) settles by itself within its timeoutMs plus the local grace, Unreachable or
+ * CommandTimeout, even when the peer never answers again (src/remote/exec.ts), and the poll
+ * goes on with a fresh connection.
  */
 async function bootId(ctx: StepContext, timeoutMs = 20_000): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Unreachable(ctx.host.id, `no answer within ${timeoutMs / 1000} s`)),
-      timeoutMs + 5_000,
-    );
-  });
-  try {
-    const { stdout } = await Promise.race([
-      ctx.host.exec(BOOT_ID, { purpose: "read the boot id", timeoutMs }),
-      deadline,
-    ]);
-    return stdout.trim();
-  } finally {
-    clearTimeout(timer);
-  }
+  const { stdout } = await ctx.host.exec(BOOT_ID, { purpose: "read the boot id", timeoutMs });
+  return stdout.trim();
 }
 
 /** Reboot and wait until the guest answers with a new boot id (polled with a deadline). */
