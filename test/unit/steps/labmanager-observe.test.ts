@@ -91,6 +91,24 @@ describe("Manager facts (observe script run locally, not over SSH)", () => {
     }
   });
 
+  it("finds the login's NIC under sudo, from SSH_CONNECTION in an ancestor's environment", async () => {
+    // As under sudo: the script's own environment has no SSH_CONNECTION, a process two levels
+    // up was started with it (the wrapper bash, then env's bash in between).
+    const wrapper = 'env -u SSH_CONNECTION -u LAB_SCRIPT bash -c "$LAB_SCRIPT" lab-operator "$@"; exit $?';
+    const host = localHost({
+      ...process.env,
+      SSH_CONNECTION: "127.0.0.1 40000 127.0.0.1 22",
+      LAB_SCRIPT: 'bash -c "$1" lab-operator "${@:2}"; exit $?',
+    });
+    const underSudo: RemoteHost = {
+      ...host,
+      observe: <T>(script: string, args: readonly string[], opts: ExecOptions) =>
+        host.observe<T>(wrapper, [script, ...args], opts),
+    };
+    const facts = await observeManager(underSudo, spec);
+    assert.equal(facts.sshIface, "lo");
+  });
+
   it("reports a user that does not exist as absent", async () => {
     const nobody = labManagerSpec.parse({ address: "localhost", user: { name: "lab_no_such_user" } });
     const facts = await observeManager(localHost(), nobody);
