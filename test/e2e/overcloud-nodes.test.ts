@@ -88,9 +88,15 @@ function overcloud(controllers: number): OvercloudNodeSet {
   });
 }
 
+/**
+ * Node passwords as users may write them: the first ones begin with "-" and "--" (an argv
+ * parser would read them as options), the others are random base64url (any may begin so).
+ */
+const HOSTILE_PREFIXES = ["-", "--port=", "-h "];
 const passwords: Record<string, string> = {};
 function passwordOf(node: string): string {
-  passwords[node] ??= randomBytes(15).toString("base64url").slice(0, 20);
+  const prefix = HOSTILE_PREFIXES[Object.keys(passwords).length] ?? "";
+  passwords[node] ??= (prefix + randomBytes(15).toString("base64url")).slice(0, 20);
   return passwords[node];
 }
 

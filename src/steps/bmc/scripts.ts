@@ -20,7 +20,8 @@ printf '{"entries":%s,"username":"%s","udpPorts":[%s]}\n' "$entries" "$username"
 
 /**
  * Add an entry; the password comes on stdin and reaches vbmc inside its own python process
- * (never in any argv). Args: $1 the venv's python, $2 domain, $3 port, $4 address, $5 user.
+ * (never in any argv), joined to its option: argparse would take a password that begins with
+ * "-" for an option. Args: $1 the venv's python, $2 domain, $3 port, $4 address, $5 user.
  */
 export const ADD_BMC = bash`set -euo pipefail
 py=$1
@@ -29,8 +30,8 @@ import sys
 from virtualbmc.cmd.vbmc import main
 password = sys.stdin.readline().rstrip("\n")
 dom, port, address, user = sys.argv[1:5]
-sys.exit(main(["add", dom, "--port", port, "--address", address, "--username", user,
-               "--password", password, "--libvirt-uri", "qemu:///system"]))
+sys.exit(main(["add", dom, "--port", port, "--address", address, "--username=" + user,
+               "--password=" + password, "--libvirt-uri", "qemu:///system"]))
 ' "$2" "$3" "$4" "$5"`;
 
 /** start | stop | delete one entry, checking first. Args: $1 vbmc, $2 verb, $3 domain. */
