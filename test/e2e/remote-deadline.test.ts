@@ -5,9 +5,6 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CommandTimeout, Unreachable } from "../../src/remote/errors.js";
 import { CLOSE_ANSWER_MS, LOCAL_GRACE_MS } from "../../src/remote/exec.js";
 import { HostPool } from "../../src/remote/pool.js";
@@ -17,24 +14,6 @@ import { signalAll, startSshd, type TestSshd } from "./support/sshd.js";
 const TIMEOUT_MS = 1_000;
 /** The most an exec may take past its start: its budget, the close's answer, some slack. */
 const BOUND_MS = TIMEOUT_MS + LOCAL_GRACE_MS + CLOSE_ANSWER_MS + 3_000;
-
-/** Every process below pid (an sshd listener's sessions, their privsep children, commands). */
-function descendants(pid: number): number[] {
-  let kids: number[];
-  try {
-    kids = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-  return kids.flatMap((kid) => [kid, ...descendants(kid)]);
-}
-
-function listenerPid(sshd: TestSshd): number {
-  return Number(readFileSync(join(sshd.dir, "sshd.pid"), "utf8").trim());
-}
 
 /** Time an exec that must reject within BOUND_MS, with the error `check` accepts. */
 async function rejectsInTime(running: Promise<unknown>, check: (err: unknown) => boolean): Promise<number> {
@@ -85,7 +64,7 @@ describe("exec deadlines against a peer that never answers", () => {
       purpose: "reboot-like command",
       timeoutMs: TIMEOUT_MS,
       onLine: (_s, line) => {
-        if (line === "started") signalAll(descendants(listenerPid(inner)), "SIGKILL");
+        if (line === "started") signalAll(inner.sessionTreePids(), "SIGKILL");
       },
     });
     const ms = await rejectsInTime(running, (err) => err instanceof Unreachable && err.retryable);
@@ -96,7 +75,7 @@ describe("exec deadlines against a peer that never answers", () => {
   test("an exec whose sshd freezes mid-command rejects with CommandTimeout by its deadline", async () => {
     const host = pool.host(fx.target("root"));
     await host.exec(["true"], { purpose: "warm up" });
-    const frozen = descendants(listenerPid(fx.sshd));
+    const frozen = fx.sshd.sessionTreePids();
     try {
       const running = host.exec(["sh", "-c", "echo started; sleep 60"], {
         purpose: "command on a frozen host",
@@ -116,7 +95,7 @@ describe("exec deadlines against a peer that never answers", () => {
   test("a channel open the sshd never answers is given up by the exec's deadline", async () => {
     const host = pool.host(fx.target("root"));
     await host.exec(["true"], { purpose: "warm up" });
-    const frozen = descendants(listenerPid(fx.sshd));
+    const frozen = fx.sshd.sessionTreePids();
     signalAll(frozen, "SIGSTOP");
     try {
       const running = host.exec(["true"], { purpose: "open on a frozen host", timeoutMs: TIMEOUT_MS });

@@ -32,6 +32,8 @@ export interface TestSshd {
   authorize(user: string, publicKeyLine: string): void;
   /** PIDs of the per-connection sshd processes (children of the listener). */
   sessionPids(): number[];
+  /** PIDs of every process below the listener: sessions, their privsep children, commands. */
+  sessionTreePids(): number[];
   /** Send a signal to every per-connection sshd process still there (one may end meanwhile). */
   signalSessions(signal: NodeJS.Signals): number[];
   /** sshd's own log so far (stderr, LogLevel VERBOSE), for diagnosing a failing test. */
@@ -122,6 +124,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     hostFingerprint,
     authorize: (user, line) => appendFileSync(join(dir, "authorized_keys", user), line.trim() + "\n"),
     sessionPids: () => childPids(child.pid ?? -1),
+    sessionTreePids: () => descendantPids(child.pid ?? -1),
     signalSessions: (signal) => signalAll(childPids(child.pid ?? -1), signal),
     logText: () => log.join(""),
     stop: () => stopChild(child, dir),
@@ -137,6 +140,10 @@ function childPids(pid: number): number[] {
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+}
+
+function descendantPids(pid: number): number[] {
+  return childPids(pid).flatMap((kid) => [kid, ...descendantPids(kid)]);
 }
 
 /**
