@@ -205,8 +205,14 @@ boot_container() {
   logf=$(container_field "$name" log)
   bridge=$(read_record | jq -r '.bridge.name')
   mount_copy "$(dirname "$root")" "$(cat "$(dirname "$root")/lower")" # gone after a host reboot
-  # KVM for nested guests when the host has it; qemu falls back to TCG otherwise.
-  [ -c /dev/kvm ] && extra+=(--bind=/dev/kvm)
+  # KVM for nested guests when the host's CPU offers it; qemu falls back to TCG otherwise. A
+  # /dev/kvm without vmx or svm in the CPU flags was seen here (2026-12-05): the KVM API
+  # answered, but libvirtd's capability probe of qemu (accel=kvm:tcg) never settled, and every
+  # defineXML behind it hung (sushy-tools' first GET of a System). LAB_SANDBOX_KVM=yes|no overrides.
+  case ${LAB_SANDBOX_KVM:-auto} in
+    yes) extra+=(--bind=/dev/kvm) ;;
+    auto) [ -c /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo && extra+=(--bind=/dev/kvm) ;;
+  esac
   # The office LAN's NIC: host side vo-NAME (at most 15 bytes: names are at most 12).
   [ "$(read_record | jq -r '.officeLan.bridge // empty')" = "" ] || extra+=("--network-veth-extra=vo-$name:office0")
   # 8>&- and 9>&-: the container must not inherit (and so hold forever) our lock files.

@@ -36,18 +36,22 @@ os.replace(tmp, path)
 systemctl daemon-reload
 systemctl enable --quiet "$unit"
 systemctl restart "$unit"
+why=
 answers() {
-  printf '%s\n' "$password" | "$venv/bin/python3" -c '
+  why=$(printf '%s\n' "$password" | "$venv/bin/python3" -c '
 import base64, sys, urllib.request
 url, user = sys.argv[1:3]
 password = sys.stdin.readline().rstrip("\n")
 token = base64.b64encode((user + ":" + password).encode()).decode()
 request = urllib.request.Request(url, headers={"Authorization": "Basic " + token})
-with urllib.request.urlopen(request, timeout=5) as response:
-    sys.exit(0 if response.status == 200 else 1)
-' "$url" "$user"
+try:
+    with urllib.request.urlopen(request, timeout=5) as response:
+        sys.exit(0 if response.status == 200 else "HTTP %d" % response.status)
+except Exception as e:
+    sys.exit(str(e)[:200])
+' "$url" "$user" 2>&1)
 }
-poll_until 60 answers || { echo "the Redfish emulator $unit does not answer $url within 60 s" >&2; systemctl status --no-pager "$unit" | tail -n 5 >&2; exit 4; }`;
+poll_until 60 answers || { echo "the Redfish emulator $unit does not answer $url within 60 s (last: \${why:-no answer})" >&2; systemctl status --no-pager "$unit" | tail -n 5 >&2; exit 4; }`;
 
 /** Stop and forget one node's emulator. Args: $1 unit, $2 config, $3 auth file. */
 export const REMOVE_SUSHY = bash`set -uo pipefail
