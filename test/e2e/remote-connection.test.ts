@@ -123,13 +123,7 @@ describe("pooled ssh connections", () => {
 
   test("a jump through one sshd reaches another, host key pinned", async () => {
     const manager = fx.pool.host(fx.target("root"));
-    const vm = fx.pool.jump(manager, {
-      host: inner.host,
-      port: inner.port,
-      user: "root",
-      privateKey: fx.key.private,
-      hostKey: { fingerprint: inner.hostFingerprint },
-    });
+    const vm = fx.pool.jump(manager, fx.targetOn(inner, "root"));
     const result = await vm.exec(["sh", "-c", 'echo "$SSH_CONNECTION"'], { purpose: "where am i" });
     const [, clientPort, serverAddr, serverPort] = result.stdout.trim().split(" ");
     assert.equal(serverAddr, inner.host);
@@ -148,13 +142,7 @@ describe("pooled ssh connections", () => {
 
   test("a jumped connection breaks with Unreachable when the gateway drops, then recovers", async () => {
     const manager = fx.pool.host(fx.target("root"));
-    const vm = fx.pool.jump(manager, {
-      host: inner.host,
-      port: inner.port,
-      user: "root",
-      privateKey: fx.key.private,
-      hostKey: { fingerprint: inner.hostFingerprint },
-    });
+    const vm = fx.pool.jump(manager, fx.targetOn(inner, "root"));
     await vm.exec(["true"], { purpose: "warm up" });
     const running = vm.exec(["sh", "-c", "echo started; sleep 60"], {
       purpose: "long command in vm",

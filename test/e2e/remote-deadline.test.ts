@@ -50,13 +50,7 @@ describe("exec deadlines against a peer that never answers", () => {
   });
 
   test("an exec through the Manager settles when the VM's sshd dies mid-command (the reboot)", async () => {
-    const vm = pool.jump(fx.target("root"), {
-      host: inner.host,
-      port: inner.port,
-      user: "root",
-      privateKey: fx.key.private,
-      hostKey: { fingerprint: inner.hostFingerprint },
-    });
+    const vm = pool.jump(fx.target("root"), fx.targetOn(inner, "root"));
     await vm.exec(["true"], { purpose: "warm up" });
     // The VM's sshd killed (as the test guest's reboot does): its FIN reaches the Manager's
     // sshd, which passes it on as EOF only and waits for ours before closing the channel.

@@ -17,6 +17,8 @@ export interface RemoteFixture {
   dir: string;
   knownHostsPath: string;
   target(user: string, extra?: Partial<SshTarget>): SshTarget;
+  /** The same login with the same key on another test sshd (a VM behind the Manager). */
+  targetOn(other: TestSshd, user: string): SshTarget;
   /** Every log line written so far (level trace), for secret-leak checks. */
   logText(): string;
   log: Logger;
@@ -36,12 +38,12 @@ export async function remoteFixture(
   const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (chunks.push(chunk.toString()), cb()) });
   const log = createLogger({ level: "trace", destination: sink });
   const pool = new HostPool({ knownHostsPath, log, ...opts.pool });
-  const target = (user: string, extra: Partial<SshTarget> = {}): SshTarget => ({
-    host: sshd.host,
-    port: sshd.port,
+  const targetOn = (on: TestSshd, user: string, extra: Partial<SshTarget> = {}): SshTarget => ({
+    host: on.host,
+    port: on.port,
     user,
     privateKey: key.private,
-    hostKey: { fingerprint: sshd.hostFingerprint },
+    hostKey: { fingerprint: on.hostFingerprint },
     ...extra,
   });
   return {
@@ -50,7 +52,8 @@ export async function remoteFixture(
     key,
     dir,
     knownHostsPath,
-    target,
+    target: (user, extra) => targetOn(sshd, user, extra),
+    targetOn: (other, user) => targetOn(other, user),
     log,
     logText: () => chunks.join(""),
     close: async () => {
